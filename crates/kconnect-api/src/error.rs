@@ -1,0 +1,142 @@
+//! Errors shared by every plugin and by the runtime.
+
+use thiserror::Error;
+
+/// Result alias used throughout the plugin API.
+pub type ConnectResult<T> = Result<T, ConnectError>;
+
+/// A configuration problem: which key, which value, and why it was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub struct ConfigError {
+    /// The configuration key at fault, when one key is to blame.
+    pub key: Option<String>,
+    /// The offending value as the user wrote it (never a password in clear text).
+    pub value: Option<String>,
+    /// What is wrong and, where possible, what to do about it.
+    pub reason: String,
+}
+
+impl ConfigError {
+    /// An invalid value for a key, rendered like Java's
+    /// `Invalid value <v> for configuration <key>: <reason>`.
+    pub fn invalid(
+        key: impl Into<String>,
+        value: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            key: Some(key.into()),
+            value: Some(value.into()),
+            reason: reason.into(),
+        }
+    }
+
+    /// A required key that has no value and no default.
+    pub fn missing(key: impl Into<String>) -> Self {
+        let key = key.into();
+        let reason =
+            format!("Missing required configuration \"{key}\" which has no default value.");
+        Self {
+            key: Some(key),
+            value: None,
+            reason,
+        }
+    }
+
+    /// A problem that is not tied to one key.
+    pub fn general(reason: impl Into<String>) -> Self {
+        Self {
+            key: None,
+            value: None,
+            reason: reason.into(),
+        }
+    }
+
+    /// The same error reported under a prefixed key (e.g. `transforms.a.` + `field`).
+    pub fn prefixed(mut self, prefix: &str) -> Self {
+        if let Some(key) = self.key.take() {
+            self.key = Some(format!("{prefix}{key}"));
+        }
+        self
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.key, &self.value) {
+            (Some(key), Some(value)) => {
+                write!(
+                    f,
+                    "Invalid value {value} for configuration {key}: {}",
+                    self.reason
+                )
+            }
+            _ => f.write_str(&self.reason),
+        }
+    }
+}
+
+/// The error type of every plugin operation. Each variant maps to the Java exception class a
+/// Kafka Connect user would see, which also appears in dead letter queue headers.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConnectError {
+    /// Data does not match what was expected (Java `DataException`).
+    #[error("{0}")]
+    Data(String),
+    /// Invalid configuration (Java `ConfigException`).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A transient failure; retrying the same operation may succeed (Java `RetriableException`).
+    #[error("{0}")]
+    Retriable(String),
+    /// A named thing does not exist (Java `NotFoundException`).
+    #[error("{0}")]
+    NotFound(String),
+    /// A caller passed an argument the operation cannot accept (Java `IllegalArgumentException`).
+    #[error("{0}")]
+    IllegalArgument(String),
+    /// Any other failure (Java `ConnectException`).
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ConnectError {
+    /// Shorthand for [`ConnectError::Data`].
+    pub fn data(msg: impl Into<String>) -> Self {
+        Self::Data(msg.into())
+    }
+
+    /// Shorthand for [`ConnectError::Other`].
+    pub fn other(msg: impl Into<String>) -> Self {
+        Self::Other(msg.into())
+    }
+
+    /// Whether retrying the same operation may succeed.
+    pub fn is_retriable(&self) -> bool {
+        matches!(self, Self::Retriable(_))
+    }
+
+    /// The fully qualified name of the equivalent Java exception class.
+    pub fn java_class(&self) -> &'static str {
+        match self {
+            Self::Data(_) => "org.apache.kafka.connect.errors.DataException",
+            Self::Config(_) => "org.apache.kafka.common.config.ConfigException",
+            Self::Retriable(_) => "org.apache.kafka.connect.errors.RetriableException",
+            Self::NotFound(_) => "org.apache.kafka.connect.errors.NotFoundException",
+            Self::IllegalArgument(_) => "java.lang.IllegalArgumentException",
+            Self::Other(_) => "org.apache.kafka.connect.errors.ConnectException",
+        }
+    }
+
+    /// The exception's simple class name (e.g. `DataException`).
+    pub fn java_simple_class(&self) -> &'static str {
+        let full = self.java_class();
+        full.rsplit('.').next().unwrap_or(full)
+    }
+}
+
+impl From<std::io::Error> for ConnectError {
+    fn from(err: std::io::Error) -> Self {
+        Self::Other(err.to_string())
+    }
+}

@@ -1,0 +1,138 @@
+//! Tasks: the units that move data.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::config::ConfigMap;
+use crate::error::{ConnectError, ConnectResult};
+use crate::record::{OffsetMap, SinkRecord, SourceRecord, TopicPartition};
+
+/// Reads committed source offsets.
+#[async_trait]
+pub trait OffsetStorageReader: Send + Sync {
+    /// The last committed offset of a source partition.
+    async fn offset(&self, partition: &OffsetMap) -> ConnectResult<Option<OffsetMap>>;
+}
+
+/// What a source task can ask of the runtime.
+pub trait SourceTaskContext: Send + Sync {
+    /// The task's configuration.
+    fn configs(&self) -> &ConfigMap;
+    /// Access to committed offsets.
+    fn offset_storage_reader(&self) -> Arc<dyn OffsetStorageReader>;
+}
+
+/// Where a produced record landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordMetadata {
+    /// Topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: i32,
+    /// Offset in the partition.
+    pub offset: i64,
+}
+
+/// A task that reads records from an external system.
+#[async_trait]
+pub trait SourceTask: Send {
+    /// Starts the task.
+    async fn start(
+        &mut self,
+        context: Arc<dyn SourceTaskContext>,
+        props: &ConfigMap,
+    ) -> ConnectResult<()>;
+
+    /// Returns the next batch of records; an empty batch when there is nothing yet. The
+    /// runtime may drop this future to stop the task, so it must not leave partial state.
+    async fn poll(&mut self) -> ConnectResult<Vec<SourceRecord>>;
+
+    /// Called after offsets up to the last acknowledged records have been committed.
+    async fn commit(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+
+    /// Called when one record was written to Kafka (`None`: it was dropped or failed and
+    /// tolerated).
+    async fn commit_record(
+        &mut self,
+        _record: &SourceRecord,
+        _metadata: Option<&RecordMetadata>,
+    ) -> ConnectResult<()> {
+        Ok(())
+    }
+
+    /// Stops the task and releases its resources.
+    async fn stop(&mut self) -> ConnectResult<()>;
+}
+
+/// Reports records a sink task could not process (KIP-610) to the error log and dead letter
+/// queue.
+#[async_trait]
+pub trait ErrantRecordReporter: Send + Sync {
+    /// Reports one record and the error it caused. Fails when `errors.tolerance` is `none`.
+    async fn report(&self, record: &SinkRecord, error: &ConnectError) -> ConnectResult<()>;
+}
+
+/// What a sink task can ask of the runtime.
+pub trait SinkTaskContext: Send + Sync {
+    /// The task's configuration.
+    fn configs(&self) -> &ConfigMap;
+    /// Asks to rewind (or skip) partitions to these offsets before the next batch.
+    fn offset(&self, offsets: HashMap<TopicPartition, i64>);
+    /// Asks to be called again after `millis` when `put` failed with a retriable error.
+    fn timeout(&self, millis: u64);
+    /// The partitions currently assigned to this task.
+    fn assignment(&self) -> Vec<TopicPartition>;
+    /// Stops fetching from these partitions.
+    fn pause(&self, partitions: &[TopicPartition]);
+    /// Resumes fetching from these partitions.
+    fn resume(&self, partitions: &[TopicPartition]);
+    /// Asks for an offset commit as soon as possible.
+    fn request_commit(&self);
+    /// The errant record reporter, if error reporting is configured.
+    fn errant_record_reporter(&self) -> Option<Arc<dyn ErrantRecordReporter>>;
+}
+
+/// A task that writes records to an external system.
+#[async_trait]
+pub trait SinkTask: Send {
+    /// Starts the task.
+    async fn start(
+        &mut self,
+        context: Arc<dyn SinkTaskContext>,
+        props: &ConfigMap,
+    ) -> ConnectResult<()>;
+
+    /// Writes (or buffers) a batch of records.
+    async fn put(&mut self, records: Vec<SinkRecord>) -> ConnectResult<()>;
+
+    /// Makes everything given to `put` so far durable.
+    async fn flush(&mut self, _offsets: &HashMap<TopicPartition, i64>) -> ConnectResult<()> {
+        Ok(())
+    }
+
+    /// Returns the offsets that are safe to commit; by default flushes and returns them all.
+    async fn pre_commit(
+        &mut self,
+        offsets: HashMap<TopicPartition, i64>,
+    ) -> ConnectResult<HashMap<TopicPartition, i64>> {
+        self.flush(&offsets).await?;
+        Ok(offsets)
+    }
+
+    /// Partitions newly assigned to this task.
+    async fn open(&mut self, _partitions: &[TopicPartition]) -> ConnectResult<()> {
+        Ok(())
+    }
+
+    /// Partitions taken away from this task.
+    async fn close(&mut self, _partitions: &[TopicPartition]) -> ConnectResult<()> {
+        Ok(())
+    }
+
+    /// Stops the task and releases its resources.
+    async fn stop(&mut self) -> ConnectResult<()>;
+}

@@ -1,0 +1,1 @@
+//! The simple built-in converters and the default header converter.

@@ -1,0 +1,1 @@
+//! JsonConverter (`org.apache.kafka.connect.json.JsonConverter`), byte-compatible with Java.

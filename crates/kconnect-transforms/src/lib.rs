@@ -1,0 +1,1 @@
+//! Built-in single message transformations and predicates.
