@@ -1,0 +1,88 @@
+//! Topic administration: describing and creating topics.
+
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::types::RDKafkaErrorCode;
+
+use crate::client_config::ClientProps;
+use crate::error::KafkaError;
+
+/// How to create a topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicSpec {
+    /// Topic name.
+    pub name: String,
+    /// Partition count; `-1` for the broker default.
+    pub partitions: i32,
+    /// Replication factor; `-1` for the broker default.
+    pub replication_factor: i16,
+    /// Topic-level configs.
+    pub configs: Vec<(String, String)>,
+}
+
+/// An admin client.
+pub struct Admin {
+    client: AdminClient<DefaultClientContext>,
+    timeout: Duration,
+}
+
+impl Admin {
+    /// Creates an admin client.
+    pub fn new(props: &ClientProps) -> Result<Self, KafkaError> {
+        let client = props.to_rdkafka().create()?;
+        Ok(Self {
+            client,
+            timeout: Duration::from_secs(30),
+        })
+    }
+
+    /// Number of partitions of a topic, or `None` if it does not exist.
+    pub fn partition_count(&self, topic: &str) -> Result<Option<usize>, KafkaError> {
+        let metadata = self
+            .client
+            .inner()
+            .fetch_metadata(Some(topic), self.timeout)?;
+        Ok(metadata
+            .topics()
+            .iter()
+            .find(|t| t.name() == topic && t.error().is_none())
+            .map(|t| t.partitions().len())
+            .filter(|n| *n > 0))
+    }
+
+    /// Creates a topic; an already existing topic is not an error. Returns whether this call
+    /// created it.
+    pub async fn create_topic(&self, spec: &TopicSpec) -> Result<bool, KafkaError> {
+        // The broker default replication is expressed as 1 where -1 is not understood.
+        let replication = if spec.replication_factor < 0 {
+            1
+        } else {
+            spec.replication_factor as i32
+        };
+        let partitions = if spec.partitions < 0 {
+            1
+        } else {
+            spec.partitions
+        };
+        let mut topic = NewTopic::new(&spec.name, partitions, TopicReplication::Fixed(replication));
+        for (k, v) in &spec.configs {
+            topic = topic.set(k, v);
+        }
+        let options = AdminOptions::new().operation_timeout(Some(self.timeout));
+        let results = self.client.create_topics([&topic], &options).await?;
+        for result in results {
+            match result {
+                Ok(_) => return Ok(true),
+                Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => return Ok(false),
+                Err((name, code)) => {
+                    return Err(KafkaError::Client(format!(
+                        "could not create topic {name}: {code}"
+                    )))
+                }
+            }
+        }
+        Ok(false)
+    }
+}
