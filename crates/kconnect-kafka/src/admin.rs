@@ -72,17 +72,12 @@ impl Admin {
         }
         let options = AdminOptions::new().operation_timeout(Some(self.timeout));
         let results = self.client.create_topics([&topic], &options).await?;
-        for result in results {
-            match result {
-                Ok(_) => return Ok(true),
-                Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => return Ok(false),
-                Err((name, code)) => {
-                    return Err(KafkaError::Client(format!(
-                        "could not create topic {name}: {code}"
-                    )))
-                }
+        match results.into_iter().next() {
+            Some(Ok(_)) => Ok(true),
+            Some(Err((_, RDKafkaErrorCode::TopicAlreadyExists))) | None => Ok(false),
+            Some(Err((name, code))) => {
+                Err(KafkaError::Client(format!("could not create topic {name}: {code}")))
             }
         }
-        Ok(false)
     }
 }
