@@ -1,0 +1,2 @@
+//! Placeholder until the chain benchmark lands.
+fn main() {}
