@@ -1,0 +1,6 @@
+//! Herders: the control plane that decides which connectors run. Standalone mode keeps
+//! everything in this process.
+
+pub mod standalone;
+
+pub use standalone::StandaloneHerder;

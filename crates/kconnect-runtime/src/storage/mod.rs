@@ -1,0 +1,10 @@
+//! Where Connect state lives: source offsets (a file in standalone mode), and the internal
+//! JSON encoding shared with Java workers.
+
+pub mod internal_json;
+pub mod java_serialization;
+pub mod offset_file;
+pub mod offset_reader;
+
+pub use offset_file::FileOffsetStore;
+pub use offset_reader::ConnectorOffsetReader;

@@ -1,0 +1,132 @@
+//! The standalone offsets store: every source offset kept in memory and rewritten to
+//! `offset.storage.file.filename` on each flush, crash-safely (temporary file, fsync,
+//! rename, fsync of the directory), in the format Java workers use.
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use kconnect_api::{ConnectError, ConnectResult};
+
+use super::java_serialization::{read_map, write_map, Entry};
+
+/// Offsets kept in a file.
+pub struct FileOffsetStore {
+    path: PathBuf,
+    data: Mutex<HashMap<Vec<u8>, Option<Vec<u8>>>>,
+}
+
+impl FileOffsetStore {
+    /// Opens (or starts) the store at `path`. A missing or empty file holds no offsets; a
+    /// corrupt one is an error rather than silently starting over.
+    pub fn open(path: impl AsRef<Path>) -> ConnectResult<Self> {
+        let path = path.as_ref().to_path_buf();
+        let data = match fs::read(&path) {
+            Ok(bytes) => read_map(&bytes).map_err(|e| {
+                ConnectError::other(format!("cannot read offsets file {}: {e}", path.display()))
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => {
+                return Err(ConnectError::other(format!(
+                    "cannot read offsets file {}: {e}",
+                    path.display()
+                )))
+            }
+        };
+        Ok(Self {
+            path,
+            data: Mutex::new(data.into_iter().collect()),
+        })
+    }
+
+    /// The file path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The stored value of a key (`None` if absent or a tombstone).
+    pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.data.lock().ok()?.get(key).cloned().flatten()
+    }
+
+    /// Every stored entry (tombstones included).
+    pub fn entries(&self) -> Vec<Entry> {
+        self.data
+            .lock()
+            .map(|d| d.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    /// Applies entries and persists the whole map before returning.
+    pub fn put_all(&self, entries: Vec<Entry>) -> ConnectResult<()> {
+        let snapshot: Vec<Entry> = {
+            let mut data = self
+                .data
+                .lock()
+                .map_err(|_| ConnectError::other("offset store poisoned"))?;
+            for (k, v) in entries {
+                data.insert(k, v);
+            }
+            data.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        };
+        self.persist(&write_map(&snapshot))
+    }
+
+    fn persist(&self, bytes: &[u8]) -> ConnectResult<()> {
+        let fail = |what: &str, e: std::io::Error| {
+            ConnectError::other(format!(
+                "cannot {what} offsets file {}: {e}",
+                self.path.display()
+            ))
+        };
+        let tmp = self.path.with_extension("tmp");
+        let mut file = File::create(&tmp).map_err(|e| fail("create", e))?;
+        file.write_all(bytes).map_err(|e| fail("write", e))?;
+        file.sync_all().map_err(|e| fail("sync", e))?;
+        drop(file);
+        fs::rename(&tmp, &self.path).map_err(|e| fail("replace", e))?;
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn persists_and_reloads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("connect.offsets");
+        let store = FileOffsetStore::open(&path).unwrap();
+        assert_eq!(store.get(b"k"), None);
+        store
+            .put_all(vec![(b"k".to_vec(), Some(b"v1".to_vec()))])
+            .unwrap();
+        store
+            .put_all(vec![
+                (b"k".to_vec(), Some(b"v2".to_vec())),
+                (b"gone".to_vec(), None),
+            ])
+            .unwrap();
+        let reopened = FileOffsetStore::open(&path).unwrap();
+        assert_eq!(reopened.get(b"k"), Some(b"v2".to_vec()));
+        assert_eq!(reopened.entries().len(), 2);
+        assert!(!path.with_extension("tmp").exists());
+    }
+
+    #[test]
+    fn corrupt_file_is_an_error_naming_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.offsets");
+        fs::write(&path, b"garbage").unwrap();
+        let err = FileOffsetStore::open(&path).err().unwrap().to_string();
+        assert!(err.contains("bad.offsets"), "{err}");
+    }
+}

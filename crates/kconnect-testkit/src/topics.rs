@@ -1,0 +1,85 @@
+//! Reading topics back with a plain consumer, to check what kconnect wrote.
+
+use std::time::{Duration, Instant};
+
+use kconnect_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
+use kconnect_kafka::rdkafka::message::{Headers, Message};
+use kconnect_kafka::rdkafka::{Offset, TopicPartitionList};
+
+use crate::Broker;
+
+/// One record read from a topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumedRecord {
+    /// Partition.
+    pub partition: i32,
+    /// Offset.
+    pub offset: i64,
+    /// Key bytes.
+    pub key: Option<Vec<u8>>,
+    /// Value bytes.
+    pub value: Option<Vec<u8>>,
+    /// Headers, in order.
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+    /// Timestamp in ms, if any.
+    pub timestamp: Option<i64>,
+}
+
+/// Reads whole topics from the beginning, without a consumer group.
+pub struct TopicReader {
+    consumer: BaseConsumer,
+}
+
+impl TopicReader {
+    /// A reader connected to `broker`.
+    pub fn new(broker: &Broker) -> Self {
+        let mut props = broker.client_props();
+        props
+            .set("group.id", "kconnect-testkit-reader")
+            .set("enable.auto.commit", "false");
+        let consumer = props.to_rdkafka().create().expect("test consumer");
+        Self { consumer }
+    }
+
+    /// Reads every partition of `topic` until at least `expected` records arrived or
+    /// `timeout` passed; returns what was read, in partition then offset order.
+    pub fn read(
+        &self,
+        topic: &str,
+        partitions: i32,
+        expected: usize,
+        timeout: Duration,
+    ) -> Vec<ConsumedRecord> {
+        let mut tpl = TopicPartitionList::new();
+        for p in 0..partitions {
+            tpl.add_partition_offset(topic, p, Offset::Beginning)
+                .expect("partition");
+        }
+        self.consumer.assign(&tpl).expect("assign");
+        let deadline = Instant::now() + timeout;
+        let mut out = Vec::new();
+        while out.len() < expected && Instant::now() < deadline {
+            match self.consumer.poll(Duration::from_millis(100)) {
+                Some(Ok(m)) => out.push(ConsumedRecord {
+                    partition: m.partition(),
+                    offset: m.offset(),
+                    key: m.key().map(<[u8]>::to_vec),
+                    value: m.payload().map(<[u8]>::to_vec),
+                    headers: m
+                        .headers()
+                        .map(|hs| {
+                            hs.iter()
+                                .map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec)))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    timestamp: m.timestamp().to_millis(),
+                }),
+                Some(Err(e)) => panic!("reading {topic}: {e}"),
+                None => {}
+            }
+        }
+        out.sort_by_key(|r| (r.partition, r.offset));
+        out
+    }
+}

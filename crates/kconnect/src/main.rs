@@ -1,0 +1,88 @@
+//! The `kconnect` command: `kconnect standalone worker.properties connector.properties...`,
+//! like Java's `connect-standalone`.
+
+mod plugins;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Kafka Connect, rebuilt in Rust.
+#[derive(Parser)]
+#[command(name = "kconnect", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    mode: Mode,
+}
+
+#[derive(Subcommand)]
+enum Mode {
+    /// One worker process; connectors from files, offsets in offset.storage.file.filename.
+    Standalone {
+        /// Worker properties file (as for connect-standalone).
+        worker: PathBuf,
+        /// Connector files: .properties, or JSON (flat config or {"name","config"}).
+        connectors: Vec<PathBuf>,
+    },
+    /// Many workers sharing a group.id, coordinated through Kafka.
+    Distributed {
+        /// Worker properties file (as for connect-distributed).
+        worker: PathBuf,
+    },
+    /// Lists the built-in plugins (connectors, converters, transformations, predicates).
+    Plugins,
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rdkafka=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.mode {
+        Mode::Standalone { worker, connectors } => {
+            let result = runtime.block_on(kconnect_runtime::standalone::run(
+                worker,
+                connectors,
+                plugins::registry(),
+            ));
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!("{e}");
+                    eprintln!("kconnect: {e}");
+                    ExitCode::from(e.exit_code() as u8)
+                }
+            }
+        }
+        Mode::Distributed { .. } => {
+            eprintln!(
+                "kconnect: distributed mode is not implemented yet; use `kconnect standalone`"
+            );
+            ExitCode::from(2)
+        }
+        Mode::Plugins => {
+            for p in plugins::registry().plugins() {
+                println!("{:<16} {}", p.plugin_type.name(), p.class);
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Helpers for end-to-end tests: a kconnect process with worker and connector files.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kconnect_testkit::{free_port, Broker};
+
+/// A working directory with a worker file and a running (or finished) kconnect process.
+pub struct Kconnect {
+    pub dir: PathBuf,
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl Kconnect {
+    /// Prepares a directory with `worker.properties` for `broker`, plus `extra` lines.
+    pub fn new(dir: &Path, broker: &Broker, extra: &str) -> Self {
+        let port = free_port();
+        let worker = format!(
+            "bootstrap.servers={}\nkey.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter=org.apache.kafka.connect.json.JsonConverter\nkey.converter.schemas.enable=true\nvalue.converter.schemas.enable=true\noffset.storage.file.filename={}\noffset.flush.interval.ms=1000\nlisteners=http://127.0.0.1:{port}\n{extra}\n",
+            broker.bootstrap(),
+            dir.join("connect.offsets").display()
+        );
+        std::fs::write(dir.join("worker.properties"), worker).unwrap();
+        Self {
+            dir: dir.to_path_buf(),
+            port,
+            child: None,
+        }
+    }
+
+    /// Writes a connector file into the directory.
+    pub fn connector_file(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    /// Starts `kconnect standalone worker.properties <files>`.
+    pub fn start(&mut self, files: &[&Path]) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("kconnect.log"))
+            .unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kconnect"));
+        cmd.arg("standalone")
+            .arg(self.dir.join("worker.properties"))
+            .args(files);
+        cmd.env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
+        self.child = Some(cmd.spawn().expect("spawn kconnect"));
+    }
+
+    /// Runs kconnect to completion (for startup failures) and returns (exit code, output).
+    pub fn run_to_exit(&self, files: &[&Path]) -> (Option<i32>, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_kconnect"))
+            .arg("standalone")
+            .arg(self.dir.join("worker.properties"))
+            .args(files)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run kconnect");
+        (
+            out.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub fn stop(&mut self) -> Option<i32> {
+        let mut child = self.child.take()?;
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status.code();
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!(
+                    "kconnect did not stop within 30 s of SIGTERM:\n{}",
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Kills the process with SIGKILL.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// What kconnect logged.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("kconnect.log")).unwrap_or_default()
+    }
+
+    /// GETs a REST path; returns (status, JSON body).
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let url = format!("http://127.0.0.1:{}{path}", self.port);
+        let resp = reqwest::get(&url).await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Waits until the REST API answers `GET /`.
+    pub async fn wait_rest(&self) {
+        let url = format!("http://127.0.0.1:{}/", self.port);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while reqwest::get(&url).await.is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "REST API did not come up:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for Kconnect {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Lines of a file (empty if it does not exist).
+pub fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .map(|s| s.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Waits until `path` has at least `n` lines; fails with the kconnect log otherwise.
+pub fn wait_lines(path: &Path, n: usize, timeout: Duration, k: &Kconnect) -> Vec<String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let got = lines(path);
+        if got.len() >= n {
+            return got;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {n} lines in {} after {timeout:?}:\n{}",
+            got.len(),
+            path.display(),
+            k.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Writes `count` numbered lines starting at `from` (appending).
+pub fn append_lines(path: &Path, from: usize, count: usize) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    let mut text = String::with_capacity(count * 24);
+    for i in from..from + count {
+        text.push_str(&format!("line {i} of the input ✓\n"));
+    }
+    f.write_all(text.as_bytes()).unwrap();
+}
