@@ -197,9 +197,20 @@ impl JsonConverter {
     }
 
     /// The schema a JSON schema text describes (Java `asConnectSchema`); `None` for `null`.
+    /// The text must hold exactly one JSON value (surrounding whitespace aside).
     pub fn as_connect_schema(&mut self, json: &[u8]) -> ConnectResult<Option<SchemaRef>> {
+        let mut lx = lexer::Lexer::new(json);
+        lx.skip_ws();
+        let start = lx.pos();
+        lx.skip_value().map_err(failure::Failure::into_connect)?;
+        let end = lx.pos();
+        if !lx.at_end() {
+            return Err(lx
+                .error("Unexpected content after the schema")
+                .into_connect());
+        }
         self.schemas
-            .schema_for(json, self.config.replace_null_with_default)
+            .schema_for(&json[start..end], self.config.replace_null_with_default)
             .map_err(failure::Failure::into_connect)
     }
 

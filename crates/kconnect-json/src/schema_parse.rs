@@ -78,7 +78,12 @@ fn build(src: &[u8], node: &Node<'_>, replace_null: bool) -> Res<Schema> {
         }
     }
     schema.doc = node.get("doc").and_then(Node::as_str).map(str::to_string);
-    if let Some(Json::Obj(members)) = node.get("parameters").map(|n| &n.json) {
+    // Java adds parameters one by one, so an empty object leaves them unset.
+    if let Some(Json::Obj(members)) = node
+        .get("parameters")
+        .map(|n| &n.json)
+        .filter(|json| !matches!(json, Json::Obj(m) if m.is_empty()))
+    {
         let mut parameters = IndexMap::with_capacity(members.len());
         for (key, value) in members {
             let value = value

@@ -244,7 +244,14 @@ fn schemas_are_cached_and_shared() {
         .unwrap()
         .unwrap();
     assert_eq!(*parsed, *Schema::optional_int8());
-    assert_eq!(c.as_connect_schema(b"null").unwrap(), None);
+    assert_eq!(c.as_connect_schema(b" null ").unwrap(), None);
+    assert!(c.as_connect_schema(br#"{"type":"int8"} x"#).is_err());
+    // An empty "parameters" object leaves the parameters unset, as in Java.
+    let empty = c
+        .as_connect_schema(br#"{"type":"string","parameters":{}}"#)
+        .unwrap()
+        .unwrap();
+    assert_eq!(empty.parameters, None);
     // A zero-size cache still works.
     let mut uncached = converter(&[("schemas.cache.size", "0")]);
     assert_eq!(read(&mut uncached, text).value, read(&mut c, text).value);

@@ -20,9 +20,16 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
         .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
 );
 
-/// Decodes Base64 text as Jackson's default variant does.
+/// Decodes Base64 text as Jackson's default variant does (which also skips whitespace).
 pub(crate) fn decode_base64(text: &str) -> Result<Vec<u8>, String> {
-    BASE64.decode(text).map_err(|e| e.to_string())
+    match BASE64.decode(text) {
+        Ok(bytes) => Ok(bytes),
+        Err(e) if text.bytes().any(|b| b <= b' ') => {
+            let compact: Vec<u8> = text.bytes().filter(|&b| b > b' ').collect();
+            BASE64.decode(compact).map_err(|_| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl ValueReader<'_> {
@@ -100,4 +107,19 @@ impl ValueReader<'_> {
 
 fn wrong_number(kind: &str, repr: &str) -> String {
     format!("Invalid type for {kind}, underlying representation should be {repr} but was NUMBER")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_base64;
+
+    #[test]
+    fn base64_like_jackson() {
+        assert_eq!(decode_base64("AAEC/w==").unwrap(), vec![0, 1, 2, 255]);
+        assert_eq!(decode_base64(" AAEC\n/w== ").unwrap(), vec![0, 1, 2, 255]);
+        // Stray bits in the last character are tolerated; missing padding is not.
+        assert_eq!(decode_base64("QR==").unwrap(), vec![0x41]);
+        assert!(decode_base64("QQ").is_err());
+        assert!(decode_base64("Q!==").is_err());
+    }
 }

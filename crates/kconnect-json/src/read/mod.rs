@@ -17,8 +17,8 @@ use crate::java_hash::hash_map_order;
 use crate::lexer::{Lexer, Num};
 
 pub(crate) use logical::decode_base64;
-use numbers::integer_of;
 pub(crate) use numbers::wrapping_integer;
+use numbers::{integer_of, parse_f32, parse_f64};
 
 fn null_value(schema: &Schema, replace_null_with_default: bool) -> Res<Value> {
     match &schema.default_value {
@@ -118,10 +118,10 @@ impl<'a> ValueReader<'a> {
         let num = self.number(t)?;
         if t == SchemaType::Float32 {
             // Round once, directly to f32 (as Java's floatValue does).
-            let f: f32 = num.text.parse().unwrap_or(f32::NAN);
+            let f = parse_f32(num.text);
             return Ok(f64::from(f));
         }
-        Ok(num.text.parse().unwrap_or(f64::NAN))
+        Ok(parse_f64(num.text))
     }
 
     fn read_array(&mut self, items: Option<&SchemaRef>) -> Res<Value> {
@@ -294,7 +294,7 @@ impl<'a> ValueReader<'a> {
                 if num.integral {
                     Value::Int64(wrapping_integer(num.text))
                 } else {
-                    Value::Float64(num.text.parse().unwrap_or(f64::NAN))
+                    Value::Float64(parse_f64(num.text))
                 }
             }
             Some(b't') => self.lx.literal(b"true").map(|_| Value::Boolean(true))?,

@@ -90,6 +90,34 @@ fn truncate_to_i64(text: &str) -> Option<i64> {
     }
 }
 
+/// Whether a number token denotes exactly zero (any sign, scale or exponent).
+fn is_exact_zero(text: &str) -> bool {
+    let mantissa = text.split(['e', 'E']).next().unwrap_or(text);
+    mantissa.bytes().all(|b| matches!(b, b'0' | b'.' | b'-'))
+}
+
+/// A number token as a double, as Java's `doubleValue()` of the Jackson node gives it:
+/// correctly rounded, and never `-0.0` for an exact zero (a `BigDecimal` has no negative
+/// zero), though a negative value that underflows does give `-0.0`.
+pub(super) fn parse_f64(text: &str) -> f64 {
+    let v: f64 = text.parse().unwrap_or(f64::NAN);
+    if v == 0.0 && is_exact_zero(text) {
+        0.0
+    } else {
+        v
+    }
+}
+
+/// A number token as a float (Java `floatValue()`), rounded once, with the same zero rule.
+pub(super) fn parse_f32(text: &str) -> f32 {
+    let v: f32 = text.parse().unwrap_or(f32::NAN);
+    if v == 0.0 && is_exact_zero(text) {
+        0.0
+    } else {
+        v
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +138,17 @@ mod tests {
         assert_eq!(exact_i32(num("2147483648")), None);
         assert_eq!(exact_i32(num("00000000000000000012")), Some(12));
         assert_eq!(exact_i32(num("1.0")), None);
+    }
+
+    #[test]
+    fn zero_has_no_sign_unless_it_underflowed() {
+        for text in ["-0", "-0.0", "-0.000e5", "0", "0.0"] {
+            assert_eq!(parse_f64(text).to_bits(), 0, "{text}");
+            assert_eq!(parse_f32(text).to_bits(), 0, "{text}");
+        }
+        assert_eq!(parse_f64("-1e-400").to_bits(), (-0.0f64).to_bits());
+        assert_eq!(parse_f32("-1e-50").to_bits(), (-0.0f32).to_bits());
+        assert_eq!(parse_f64("-1.5"), -1.5);
     }
 
     #[test]
