@@ -3,6 +3,7 @@
 //! `boolean` or `string`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use kconnect_api::config::{ConfigType, Importance, TypedValue, Validator};
 use kconnect_api::plugin::Transformation;
@@ -92,7 +93,29 @@ struct Settings {
     replace_null_with_default: bool,
 }
 
+/// The cast schema of one input schema and, per input field, the type it is cast to.
+#[derive(Debug)]
+struct Plan {
+    schema: SchemaRef,
+    field_casts: Vec<Option<SchemaType>>,
+}
+
 impl Settings {
+    fn plan(&self, schema: &Schema) -> ConnectResult<Arc<Plan>> {
+        let field_casts = match &self.casts {
+            Casts::Whole(_) => Vec::new(),
+            Casts::Fields(casts) => schema
+                .fields
+                .iter()
+                .map(|f| casts.get(&f.name).copied())
+                .collect(),
+        };
+        Ok(Arc::new(Plan {
+            schema: self.updated_schema(schema)?,
+            field_casts,
+        }))
+    }
+
     fn updated_schema(&self, schema: &Schema) -> ConnectResult<SchemaRef> {
         let mut builder = match &self.casts {
             // A logical name (Timestamp, Decimal...) would be wrong on the cast type.
@@ -140,7 +163,7 @@ impl Settings {
 pub struct Cast {
     target: Target,
     settings: Option<Settings>,
-    cache: SchemaCache<SchemaRef>,
+    cache: SchemaCache<Arc<Plan>>,
 }
 
 impl Cast {
@@ -188,30 +211,30 @@ impl Transformation for Cast {
                 (None, Value::Map(entries))
             }
             (Some(schema), casts) => {
-                let updated = self
+                let plan = self
                     .cache
-                    .get_or_try_insert(&schema, || settings.updated_schema(&schema))?;
+                    .get_or_try_insert(&schema, || settings.plan(&schema))?;
                 let value = match casts {
                     Casts::Whole(t) => cast_value(Some(&schema), &value, *t)?,
-                    Casts::Fields(casts) => {
+                    Casts::Fields(_) => {
                         let input = require_struct(&value, PURPOSE)?;
-                        let mut output = Struct::new(updated.clone())?;
-                        for field in &input.schema().fields {
+                        let mut output = Struct::new(plan.schema.clone())?;
+                        let fields = input.schema().fields.iter().zip(&plan.field_casts);
+                        for (field, cast) in fields {
                             let original =
                                 field_value(input, field.index, settings.replace_null_with_default);
-                            match casts.get(&field.name) {
-                                Some(t) => put_validated(
-                                    &mut output,
-                                    field.index,
-                                    cast_value(Some(&field.schema), original, *t)?,
-                                )?,
+                            match cast {
+                                Some(t) => {
+                                    let cast = cast_value(Some(&field.schema), original, *t)?;
+                                    put_validated(&mut output, field.index, cast)?;
+                                }
                                 None => put_copied(&mut output, field.index, original.clone())?,
                             }
                         }
                         Value::Struct(output)
                     }
                 };
-                (Some(updated), value)
+                (Some(plan.schema.clone()), value)
             }
         };
         self.target.set(&mut record, schema, value);
