@@ -8,7 +8,21 @@
 //! order, compact output, Jackson's string escaping, Java's float formatting, Base64 or
 //! numeric decimals. Reading follows Java's rules too (schemaless integers become INT64, maps
 //! collect like a Java `HashMap`), but reports JSON that does not match the schema as a
-//! [`ConnectError::Data`] naming the field, where Java would silently coerce it.
+//! [`ConnectError::Data`](kconnect_api::ConnectError::Data) naming the field, where Java would silently coerce it.
+//!
+//! Where this converter knowingly differs from Java's:
+//! - JSON that does not fit the schema (a string for an `int32`, a number for a string, an
+//!   object for an array) is a `DataException` naming the field; Java reads 0, `false` or
+//!   null, or an empty list. Numeric conversions Java makes (narrowing casts, truncation of
+//!   fractions) are kept; a fraction beyond the `i64` range in an integer field is an error.
+//! - `"NaN"`, `"Infinity"` and `"-Infinity"` (how Jackson writes non-finite numbers) read
+//!   back as those numbers for float schemas; Java reads 0.0.
+//! - A Decimal given as a JSON number is rescaled to the schema's scale when that is exact.
+//! - A struct schema may have a struct default (Java fails with "Mismatching schema.").
+//! - A lone UTF-16 surrogate in a `\u` escape becomes U+FFFD; nesting deeper than 500
+//!   arrays/objects is rejected.
+//! - Map ordering follows Java's `HashMap` except inside treeified buckets (9+ colliding
+//!   keys), which keep insertion order.
 //!
 //! ```
 //! use kconnect_api::plugin::Converter;

@@ -206,15 +206,31 @@ fn write_map(
         None => entries.iter().all(|(k, _)| matches!(k, Value::String(_))),
     };
     if object_mode {
+        let keys = entries
+            .iter()
+            .map(|(key, _)| object_key_text(key_schema, key, opts))
+            .collect::<Res<Vec<_>>>()
+            .map_err(|e| e.at_key("<key>"))?;
+        // Jackson's ObjectNode keeps one member per name: the first position, the last value.
+        let last_of = |i: usize| keys.iter().rposition(|k| *k == keys[i]).unwrap_or(i);
+        let unique = !has_duplicates(&keys);
         out.push(b'{');
-        for (i, (key, value)) in entries.iter().enumerate() {
-            if i > 0 {
+        let mut written = 0;
+        for (i, text) in keys.iter().enumerate() {
+            let source = if unique {
+                i
+            } else if keys[..i].contains(text) {
+                continue;
+            } else {
+                last_of(i)
+            };
+            if written > 0 {
                 out.push(b',');
             }
-            let text = object_key_text(key_schema, key, opts).map_err(|e| e.at_key("<key>"))?;
-            write_str(out, &text);
+            written += 1;
+            write_str(out, text);
             out.push(b':');
-            write_value(out, value_schema, value, opts).map_err(|e| e.at_key(&text))?;
+            write_value(out, value_schema, &entries[source].1, opts).map_err(|e| e.at_key(text))?;
         }
         out.push(b'}');
     } else {
@@ -232,6 +248,14 @@ fn write_map(
         out.push(b']');
     }
     Ok(())
+}
+
+fn has_duplicates(keys: &[Cow<'_, str>]) -> bool {
+    if keys.len() <= 16 {
+        return keys.iter().enumerate().any(|(i, k)| keys[..i].contains(k));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(keys.len());
+    !keys.iter().all(|k| seen.insert(k.as_ref()))
 }
 
 /// The text of an object-mode map key: Java converts the key and takes the node's text, so

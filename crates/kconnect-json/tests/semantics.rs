@@ -191,6 +191,18 @@ fn schemaless_inference() {
         (Value::String("x".into()), Value::Boolean(true)),
     ]);
     assert_eq!(write(&mut c, None, mixed), r#"[[1,null],["x",true]]"#);
+    // A repeated key is written once, where it first appears, with its last value.
+    let s = |v: &str| Value::String(v.into());
+    let repeated = Value::Map(vec![(s("a"), s("1")), (s("b"), s("2")), (s("a"), s("3"))]);
+    assert_eq!(write(&mut c, None, repeated), r#"{"a":"3","b":"2"}"#);
+    let many: Vec<(Value, Value)> = (0..40)
+        .map(|i| (s(&(i % 20).to_string()), Value::Int64(i)))
+        .collect();
+    let text = write(&mut c, None, Value::Map(many));
+    assert!(
+        text.starts_with(r#"{"0":20,"1":21,"#) && text.ends_with(r#""19":39}"#),
+        "{text}"
+    );
     assert_eq!(
         write(&mut c, None, Value::Bytes(vec![104, 105])),
         r#""aGk=""#
