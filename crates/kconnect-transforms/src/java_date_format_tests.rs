@@ -162,3 +162,26 @@ fn iso_formats_like_values() {
     assert_eq!(format_iso(MILLIS_PER_DAY), "1970-01-02");
     assert_eq!(format_iso(TS), "2023-11-14T22:13:20.123Z");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// From year 1 to 9999, formatting then parsing a full pattern gives the instant back
+        /// (across the Julian/Gregorian switch).
+        #[test]
+        fn format_then_parse_round_trips(ms in -62_135_596_800_000i64..253_402_300_799_999) {
+            let format = JavaDateFormat::new("yyyy-MM-dd'T'HH:mm:ss.SSSZ").unwrap();
+            prop_assert_eq!(format.parse(&format.format(ms)), Ok(ms));
+        }
+
+        /// Abutting numeric fields read exactly their width.
+        #[test]
+        fn compact_patterns_round_trip(days in 0i64..2_932_896) {
+            let format = JavaDateFormat::new("yyyyMMddHHmmss").unwrap();
+            let ms = days * MILLIS_PER_DAY + 45_296_000;
+            prop_assert_eq!(format.parse(&format.format(ms)), Ok(ms));
+        }
+    }
+}

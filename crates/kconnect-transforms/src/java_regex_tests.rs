@@ -69,3 +69,20 @@ fn unsupported_constructs_are_errors() {
         assert!(JavaRegex::new(p).is_err(), "{p}");
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text quoted with `\Q...\E` matches exactly itself.
+        #[test]
+        fn quoted_text_matches_itself(text in "[ -~]{0,20}") {
+            prop_assume!(!text.contains("\\E"));
+            let regex = JavaRegex::new(&format!("\\Q{text}\\E")).unwrap();
+            prop_assert!(regex.matches(&text));
+            let longer = format!("{text}x");
+            prop_assert!(!regex.matches(&longer));
+        }
+    }
+}
