@@ -158,11 +158,18 @@ impl Transformation for ReplaceField {
         }
         let (schema, value) = self.target.take(&mut record);
         if schema.is_none() {
-            let mut updated = Vec::new();
-            for (k, v) in into_map(value, PURPOSE)? {
+            let entries = into_map(value, PURPOSE)?;
+            let mut updated = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
                 let name = key_text(&k);
-                if settings.keeps(&name) {
-                    map_put(&mut updated, settings.renamed(&name), v);
+                if !settings.keeps(&name) {
+                    continue;
+                }
+                match settings.renames.get(&name) {
+                    // A rename may land on a name already present: the later entry wins.
+                    Some(new_name) => map_put(&mut updated, new_name, v),
+                    None if settings.renames.is_empty() => updated.push((k, v)),
+                    None => map_put(&mut updated, &name, v),
                 }
             }
             self.target.set(&mut record, None, Value::Map(updated));
