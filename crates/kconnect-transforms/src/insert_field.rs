@@ -120,54 +120,39 @@ fn config_def() -> ConfigDef {
         .define(config_util::replace_null_with_default_key())
 }
 
-/// The values to insert, in schema order, for one record.
-fn inserted_values(
-    settings: &Settings,
+/// The fields to insert (name and value), in schema order, for one record.
+fn inserted_values<'a>(
+    settings: &'a Settings,
     record: &ConnectRecord,
     with_schema: bool,
-) -> ConnectResult<Vec<(&'static str, Value)>> {
+) -> ConnectResult<Vec<(&'a str, Value)>> {
     let mut values = Vec::with_capacity(5);
-    if settings.topic.is_some() {
-        values.push((TOPIC_FIELD, Value::String(record.topic.clone())));
+    if let Some(spec) = &settings.topic {
+        values.push((spec.name.as_str(), Value::String(record.topic.clone())));
     }
-    if settings.partition.is_some() {
-        values.push((
-            PARTITION_FIELD,
-            record.kafka_partition.map_or(Value::Null, Value::Int32),
-        ));
+    if let Some(spec) = &settings.partition {
+        let partition = record.kafka_partition.map_or(Value::Null, Value::Int32);
+        values.push((spec.name.as_str(), partition));
     }
-    if settings.offset.is_some() {
-        values.push((
-            OFFSET_FIELD,
-            Value::Int64(require_sink_record(record, PURPOSE)?),
-        ));
+    if let Some(spec) = &settings.offset {
+        let offset = require_sink_record(record, PURPOSE)?;
+        values.push((spec.name.as_str(), Value::Int64(offset)));
     }
-    if settings.timestamp.is_some() {
+    if let Some(spec) = &settings.timestamp {
         let ts = match record.timestamp {
             None => Value::Null,
             Some(ts) if with_schema => Value::Instant(ts),
             Some(ts) => Value::Int64(ts),
         };
-        values.push((TIMESTAMP_FIELD, ts));
+        values.push((spec.name.as_str(), ts));
     }
-    if let Some((_, value)) = &settings.static_field {
-        values.push((STATIC_FIELD, Value::String(value.clone())));
+    if let Some((spec, value)) = &settings.static_field {
+        values.push((spec.name.as_str(), Value::String(value.clone())));
     }
     Ok(values)
 }
 
 impl Settings {
-    fn name_of(&self, key: &str) -> &str {
-        let spec = match key {
-            TOPIC_FIELD => self.topic.as_ref(),
-            PARTITION_FIELD => self.partition.as_ref(),
-            OFFSET_FIELD => self.offset.as_ref(),
-            TIMESTAMP_FIELD => self.timestamp.as_ref(),
-            _ => self.static_field.as_ref().map(|(spec, _)| spec),
-        };
-        spec.map_or("", |s| s.name.as_str())
-    }
-
     fn updated_schema(&self, schema: &Schema) -> ConnectResult<SchemaRef> {
         let mut builder = copy_schema_basics(schema, SchemaBuilder::struct_());
         for field in &schema.fields {
@@ -255,9 +240,9 @@ impl Transformation for InsertField {
         let (schema, value) = self.target.take(&mut record);
         if schema.is_none() {
             let mut entries = into_map(value, PURPOSE)?;
-            for (key, value) in inserted_values(settings, &record, false)? {
+            for (name, value) in inserted_values(settings, &record, false)? {
                 if !value.is_null() {
-                    map_put(&mut entries, settings.name_of(key), value);
+                    map_put(&mut entries, name, value);
                 }
             }
             self.target.set(&mut record, None, Value::Map(entries));
