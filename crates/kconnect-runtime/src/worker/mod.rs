@@ -261,6 +261,7 @@ impl Worker {
             };
             let cancel = CancellationToken::new();
             let target = running.target.subscribe();
+            self.status.put_task(&id, State::Unassigned, None);
             let handle = match &running.instance {
                 Instance::Source(c) => {
                     let runner = self.source_runner(
@@ -281,7 +282,6 @@ impl Worker {
                     tokio::spawn(runner.run(cancel.clone(), target))
                 }
             };
-            self.status.put_task(&id, State::Unassigned, None);
             running.tasks.push(RunningTask { cancel, handle });
         }
         Ok(())
