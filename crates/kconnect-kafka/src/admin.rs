@@ -75,9 +75,9 @@ impl Admin {
         match results.into_iter().next() {
             Some(Ok(_)) => Ok(true),
             Some(Err((_, RDKafkaErrorCode::TopicAlreadyExists))) | None => Ok(false),
-            Some(Err((name, code))) => {
-                Err(KafkaError::Client(format!("could not create topic {name}: {code}")))
-            }
+            Some(Err((name, code))) => Err(KafkaError::Client(format!(
+                "could not create topic {name}: {code}"
+            ))),
         }
     }
 }

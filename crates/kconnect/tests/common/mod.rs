@@ -1,6 +1,6 @@
 //! Helpers for end-to-end tests: a kconnect process with worker and connector files.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -10,7 +10,9 @@ use kconnect_testkit::{free_port, Broker};
 
 /// A working directory with a worker file and a running (or finished) kconnect process.
 pub struct Kconnect {
+    /// The working directory.
     pub dir: PathBuf,
+    /// The REST port.
     pub port: u16,
     child: Option<Child>,
 }
