@@ -1,0 +1,13 @@
+//! Distributed mode: workers sharing a `group.id` coordinate through Kafka's group protocol
+//! (spec §7) and keep their state in internal topics (spec §6).
+//!
+//! Layers, bottom up: [`wire`] and [`protocol`] are the byte layouts of the Connect
+//! sub-protocols; [`work`] names units of work.
+
+pub mod protocol;
+pub mod wire;
+pub mod work;
+
+pub use protocol::{Assignment, ConnectProtocol, WorkerMetadata};
+pub use wire::ProtocolError;
+pub use work::WorkSet;
