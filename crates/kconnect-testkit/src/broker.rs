@@ -36,9 +36,17 @@ impl Broker {
     /// # Panics
     /// If the broker cannot be started (the message says how to install it).
     pub fn start() -> Broker {
+        Self::start_on(crate::free_port())
+    }
+
+    /// Starts a broker on a given loopback port (e.g. one a worker is already trying to
+    /// reach) and waits until it answers.
+    ///
+    /// # Panics
+    /// If the broker cannot be started.
+    pub fn start_on(port: u16) -> Broker {
         let dir = tempfile::tempdir().expect("temporary directory");
         let log = dir.path().join("tansu.log");
-        let port = crate::free_port();
         let url = format!("tcp://127.0.0.1:{port}");
         let log_file = std::fs::File::create(&log).expect("broker log file");
         let err_file = log_file.try_clone().expect("broker log file");

@@ -210,3 +210,51 @@ async fn startup_errors_name_the_problem() {
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("/nonexistent/worker.properties"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broker_down_at_start_then_back_resumes_without_crashing() {
+    let port = kconnect_testkit::free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in.txt"), dir.path().join("out.txt"));
+    append_lines(&input, 0, 1_000);
+    // A worker file pointing at a broker that is not there yet.
+    let placeholder = Broker::start();
+    let mut k = Kconnect::new(dir.path(), &placeholder, "");
+    drop(placeholder);
+    let worker = std::fs::read_to_string(dir.path().join("worker.properties")).unwrap();
+    let worker = worker
+        .lines()
+        .map(|l| {
+            if l.starts_with("bootstrap.servers=") {
+                format!("bootstrap.servers=127.0.0.1:{port}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.path().join("worker.properties"), worker).unwrap();
+    let (src, sink) = (
+        source_file(&k, &input, "late"),
+        sink_file(&k, &output, "late"),
+    );
+    k.start(&[&src, &sink]);
+    k.wait_rest().await;
+    // The worker keeps running and says why it is waiting.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !k.log().contains("is the broker up?") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no retry message while the broker is down:\n{}",
+            k.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (code, status) = k.get("/connectors/local-file-source/status").await;
+    assert_eq!(code, 200);
+    assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
+    let _broker = Broker::start_on(port);
+    let got = wait_lines(&output, 1_000, Duration::from_secs(90), &k);
+    assert_eq!(got, lines(&input));
+    assert_eq!(k.stop(), Some(0), "{}", k.log());
+}

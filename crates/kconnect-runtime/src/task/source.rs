@@ -324,7 +324,21 @@ impl Loop {
             }
         };
         if let Some(creator) = self.r.topic_creator.as_mut() {
-            creator.ensure(&topic).await?;
+            let mut backoff = Duration::from_millis(100);
+            loop {
+                match creator.ensure(&topic).await {
+                    Ok(()) => break,
+                    Err(e) if e.is_retriable() && !cancel.is_cancelled() => {
+                        tracing::warn!(task = %self.r.id, "{e}; retrying in {backoff:?} (is the broker up?)");
+                        tokio::select! {
+                            _ = tokio::time::sleep(backoff) => {}
+                            _ = cancel.cancelled() => return Ok(()),
+                        }
+                        backoff = (backoff * 2).min(Duration::from_secs(5));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
         }
         let opaque = self.submit(source_partition, source_offset)?;
         let mut base: BaseRecord<'_, [u8], [u8], usize> =
