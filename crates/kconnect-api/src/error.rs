@@ -55,7 +55,11 @@ impl ConfigError {
     /// The same error reported under a prefixed key (e.g. `transforms.a.` + `field`).
     pub fn prefixed(mut self, prefix: &str) -> Self {
         if let Some(key) = self.key.take() {
-            self.key = Some(format!("{prefix}{key}"));
+            let full = format!("{prefix}{key}");
+            self.reason = self
+                .reason
+                .replace(&format!("\"{key}\""), &format!("\"{full}\""));
+            self.key = Some(full);
         }
         self
     }
@@ -138,5 +142,25 @@ impl ConnectError {
 impl From<std::io::Error> for ConnectError {
     fn from(err: std::io::Error) -> Self {
         Self::Other(err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixing_renames_the_key_everywhere() {
+        let e = ConfigError::missing("regex").prefixed("transforms.r.");
+        assert_eq!(e.key.as_deref(), Some("transforms.r.regex"));
+        assert_eq!(
+            e.to_string(),
+            "Missing required configuration \"transforms.r.regex\" which has no default value."
+        );
+        let e = ConfigError::invalid("spec", "id:decimal", "bad type").prefixed("transforms.c.");
+        assert_eq!(
+            e.to_string(),
+            "Invalid value id:decimal for configuration transforms.c.spec: bad type"
+        );
     }
 }
