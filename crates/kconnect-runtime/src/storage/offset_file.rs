@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use kconnect_api::{ConnectError, ConnectResult};
@@ -16,6 +17,8 @@ use super::java_serialization::{read_map, write_map, Entry};
 pub struct FileOffsetStore {
     path: PathBuf,
     data: Mutex<HashMap<Vec<u8>, Option<Vec<u8>>>>,
+    /// Set while the file lags behind memory (a write failed); the next write catches up.
+    dirty: AtomicBool,
 }
 
 impl FileOffsetStore {
@@ -38,6 +41,7 @@ impl FileOffsetStore {
         Ok(Self {
             path,
             data: Mutex::new(data.into_iter().collect()),
+            dirty: AtomicBool::new(false),
         })
     }
 
@@ -59,7 +63,14 @@ impl FileOffsetStore {
             .unwrap_or_default()
     }
 
-    /// Applies entries and persists the whole map before returning.
+    /// Whether an earlier write failed, so the file is behind what was accepted.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty.load(Ordering::Acquire)
+    }
+
+    /// Applies entries and persists the whole map before returning. If persisting fails
+    /// the entries stay accepted in memory and the store is marked dirty; any later call
+    /// (even with no entries) writes them.
     pub fn put_all(&self, entries: Vec<Entry>) -> ConnectResult<()> {
         let snapshot: Vec<Entry> = {
             let mut data = self
@@ -71,7 +82,10 @@ impl FileOffsetStore {
             }
             data.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
         };
-        self.persist(&write_map(&snapshot))
+        self.dirty.store(true, Ordering::Release);
+        self.persist(&write_map(&snapshot))?;
+        self.dirty.store(false, Ordering::Release);
+        Ok(())
     }
 
     fn persist(&self, bytes: &[u8]) -> ConnectResult<()> {
@@ -119,6 +133,22 @@ mod tests {
         assert_eq!(reopened.get(b"k"), Some(b"v2".to_vec()));
         assert_eq!(reopened.entries().len(), 2);
         assert!(!path.with_extension("tmp").exists());
+    }
+
+    #[test]
+    fn a_failed_write_is_caught_up_by_the_next_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("sub");
+        fs::create_dir(&sub).unwrap();
+        let path = sub.join("connect.offsets");
+        let store = FileOffsetStore::open(&path).unwrap();
+        fs::remove_dir(&sub).unwrap();
+        assert!(store.put_all(vec![(b"k".to_vec(), Some(b"v".to_vec()))]).is_err());
+        assert!(store.is_dirty());
+        fs::create_dir(&sub).unwrap();
+        store.put_all(Vec::new()).unwrap();
+        assert!(!store.is_dirty());
+        assert_eq!(FileOffsetStore::open(&path).unwrap().get(b"k"), Some(b"v".to_vec()));
     }
 
     #[test]

@@ -435,7 +435,7 @@ impl Loop {
             .lock()
             .map(|mut s| s.take_committable())
             .unwrap_or_default();
-        if !committable.is_empty() {
+        if !committable.is_empty() || self.r.offsets.is_dirty() {
             let mut entries = Vec::with_capacity(committable.len());
             for (key, offset) in committable {
                 entries.push((key, Some(self.r.json.offset_value(&offset)?)));
