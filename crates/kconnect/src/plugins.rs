@@ -26,6 +26,9 @@ pub fn registry() -> Registry {
         VERSION,
         || Box::new(kconnect_file::FileStreamSinkConnector::default()),
     );
+    r.source_connector(kconnect_datagen::DATAGEN_CONNECTOR_CLASS, VERSION, || {
+        Box::new(kconnect_datagen::DatagenConnector::default())
+    });
     r.converters(&[JSON_CONVERTER], VERSION, |name| {
         is_json(name).then(|| Box::new(kconnect_json::JsonConverter::new()) as Box<dyn Converter>)
     });
