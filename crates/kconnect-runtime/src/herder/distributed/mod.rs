@@ -2,8 +2,9 @@
 //! (spec §7) and keep their state in internal topics (spec §6).
 //!
 //! Layers, bottom up: [`wire`] and [`protocol`] are the byte layouts of the Connect
-//! sub-protocols; [`work`] names units of work.
+//! sub-protocols; [`work`] names units of work; [`assignor`] decides who runs what.
 
+pub mod assignor;
 pub mod protocol;
 pub mod wire;
 pub mod work;
