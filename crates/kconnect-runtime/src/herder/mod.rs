@@ -2,6 +2,7 @@
 //! the [`Herder`] trait, so the same API serves standalone mode (everything in this process)
 //! and distributed mode (state in Kafka topics, work spread over a group of workers).
 
+pub mod distributed;
 pub mod error;
 pub mod standalone;
 pub mod types;
