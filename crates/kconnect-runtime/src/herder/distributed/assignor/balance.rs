@@ -57,7 +57,12 @@ fn excess<T: Ord + Clone>(
             min
         };
         // Take the last items in order; which ones is arbitrary but deterministic.
-        let taken: Vec<T> = items(load).iter().rev().take(held - allowed).cloned().collect();
+        let taken: Vec<T> = items(load)
+            .iter()
+            .rev()
+            .take(held - allowed)
+            .cloned()
+            .collect();
         out.push((worker.clone(), taken));
     }
     out

@@ -155,7 +155,9 @@ impl IncrementalAssignor {
         let mut all_revoked = WorkSet::new();
         for (id, load) in &next {
             let mut a = round.base();
-            a.assigned = current.get(id).map_or_else(|| load.clone(), |c| load.minus(c));
+            a.assigned = current
+                .get(id)
+                .map_or_else(|| load.clone(), |c| load.minus(c));
             a.revoked = to_revoke.remove(id).unwrap_or_default();
             a.delay_ms = i32::try_from(self.delay).unwrap_or(i32::MAX);
             all_next.extend(load);

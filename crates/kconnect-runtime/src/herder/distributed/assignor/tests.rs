@@ -41,7 +41,10 @@ fn assert_balanced_exclusive(config: &WorkSet, owned: &BTreeMap<String, WorkSet>
     ] {
         let counts: Vec<usize> = owned.values().map(count).collect();
         let (min, max) = (counts.iter().min(), counts.iter().max());
-        assert!(max.zip(min).is_none_or(|(a, b)| a - b <= 1), "unbalanced: {owned:?}");
+        assert!(
+            max.zip(min).is_none_or(|(a, b)| a - b <= 1),
+            "unbalanced: {owned:?}"
+        );
     }
 }
 
@@ -59,7 +62,9 @@ impl Sim {
     fn new(max_delay: u64, members: usize) -> Self {
         Sim {
             assignor: IncrementalAssignor::new(max_delay),
-            owned: (0..members).map(|i| (format!("w{i}"), WorkSet::new())).collect(),
+            owned: (0..members)
+                .map(|i| (format!("w{i}"), WorkSet::new()))
+                .collect(),
             generation: 0,
             now: 1_000,
             revoked: Vec::new(),
@@ -88,7 +93,10 @@ impl Sim {
         for (id, a) in &out {
             let w = self.owned.get_mut(id).expect("assignment for a member");
             assert!(a.revoked.minus(w).is_empty(), "revoked what it did not own");
-            assert!(a.assigned.intersect(w).minus(&a.revoked).is_empty(), "re-assigned owned work");
+            assert!(
+                a.assigned.intersect(w).minus(&a.revoked).is_empty(),
+                "re-assigned owned work"
+            );
             w.remove_all(&a.revoked);
             w.extend(&a.assigned);
             if !a.revoked.is_empty() {
@@ -107,7 +115,11 @@ impl Sim {
         for rounds in 0..10 {
             let out = self.round(config);
             let delay = out.values().map(|a| a.delay_ms).max().unwrap_or(0);
-            if out.values().all(|a| a.assigned.is_empty() && a.revoked.is_empty()) && delay == 0 {
+            if out
+                .values()
+                .all(|a| a.assigned.is_empty() && a.revoked.is_empty())
+                && delay == 0
+            {
                 return rounds;
             }
             self.now += delay as u64;
@@ -248,10 +260,14 @@ fn lost_work_waits_for_the_scheduled_delay_when_configured() {
     let lost = sim.owned.remove("w2").expect("w2");
     assert!(!lost.is_empty());
     let out = sim.round(&config);
-    assert!(out.values().all(|a| a.delay_ms == 10_000 && a.assigned.is_empty()));
+    assert!(out
+        .values()
+        .all(|a| a.delay_ms == 10_000 && a.assigned.is_empty()));
     sim.now += 4_000;
     let out = sim.round(&config);
-    assert!(out.values().all(|a| a.delay_ms == 6_000 && a.assigned.is_empty()));
+    assert!(out
+        .values()
+        .all(|a| a.delay_ms == 6_000 && a.assigned.is_empty()));
     // A worker that joins while the leader waits receives the lost work when the delay ends.
     sim.owned.insert("w3".into(), WorkSet::new());
     let out = sim.round(&config);
@@ -282,5 +298,7 @@ fn duplicated_work_is_revoked_from_every_holder_then_placed_once() {
         members: &members,
     };
     let out = IncrementalAssignor::new(0).assign(&round, 1, 0, 0);
-    assert!(out.values().all(|a| a.revoked.tasks.contains(&task("c0", 0))));
+    assert!(out
+        .values()
+        .all(|a| a.revoked.tasks.contains(&task("c0", 0))));
 }
