@@ -1,10 +1,16 @@
 //! Where Connect state lives: source offsets (a file in standalone mode), and the internal
 //! JSON encoding shared with Java workers.
 
+pub mod config_records;
+pub mod config_state;
 pub mod internal_json;
 pub mod java_serialization;
 pub mod offset_file;
 pub mod offset_reader;
+pub mod status_records;
+
+#[cfg(test)]
+mod java_records_tests;
 
 pub use offset_file::FileOffsetStore;
 pub use offset_reader::ConnectorOffsetReader;
