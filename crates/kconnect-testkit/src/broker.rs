@@ -110,6 +110,11 @@ impl Broker {
         self.port
     }
 
+    /// The broker's process id (benchmarks read its CPU time from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// What the broker logged so far.
     pub fn log_text(&self) -> String {
         let mut text = String::new();

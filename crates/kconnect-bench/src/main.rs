@@ -1,0 +1,188 @@
+//! `kconnect-bench`: kconnect side by side with plain Kafka clients on one local broker.
+//!
+//! Each run starts a fresh Tansu broker and measures, for the same records (Datagen's
+//! `struct10` as JsonConverter with `schemas.enable=true` writes them):
+//!
+//! 1. the ceiling: a plain librdkafka producer sending the pre-serialized bytes, and a plain
+//!    consumer reading them back, with the client settings kconnect derives;
+//! 2. `kconnect standalone` running Datagen (one task) into a topic;
+//! 3. `kconnect standalone` running FileStreamSink (one task) from the ceiling topic;
+//! 4. an idle `kconnect standalone` worker.
+//!
+//! It prints a table of medians over the runs and writes every figure as JSON. It is a
+//! benchmark, not a test: nothing fails on a slow figure.
+
+mod ceiling;
+mod payload;
+mod phases;
+mod proc_stats;
+mod report;
+mod worker;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use kconnect_testkit::Broker;
+use serde_json::json;
+
+use crate::ceiling::Probe;
+use crate::phases::{Setup, CEILING_TOPIC};
+use crate::report::RunFigures;
+
+/// kconnect side by side with plain Kafka clients on one local broker.
+#[derive(Parser)]
+#[command(name = "kconnect-bench", version, about)]
+struct Args {
+    /// Records per measurement.
+    #[arg(long, default_value_t = 1_000_000)]
+    records: usize,
+    /// Runs; the table shows medians.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Where to write the figures as JSON.
+    #[arg(long, default_value = "bench-results.json")]
+    json: PathBuf,
+    /// Datagen seed.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// The kconnect binary (default: next to this one).
+    #[arg(long)]
+    kconnect: Option<PathBuf>,
+    /// Phases to run, comma-separated: idle, ceiling, source, sink.
+    #[arg(
+        long,
+        default_value = "idle,ceiling,source,sink",
+        value_delimiter = ','
+    )]
+    only: Vec<String>,
+    /// Write `perf record` profiles of the kconnect processes into this directory.
+    #[arg(long)]
+    perf_dir: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kconnect-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn wants(args: &Args, phase: &str) -> bool {
+    args.only.iter().any(|p| p.trim() == phase)
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    if args.records < 2 || args.runs == 0 {
+        return Err("--records must be at least 2 and --runs at least 1".into());
+    }
+    let binary = worker::find_binary(args.kconnect.clone())?;
+    let machine = proc_stats::Machine::describe();
+    let load_before = proc_stats::load_average();
+    eprintln!("preparing {} records...", args.records);
+    let payloads = payload::Payloads::generate(args.records, args.seed)?;
+    eprintln!(
+        "{} records, {:.0} bytes each on average; machine: {} x {}",
+        payloads.len(),
+        payloads.mean_size(),
+        machine.cpus,
+        machine.cpu
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut runs = Vec::new();
+    for run in 1..=args.runs {
+        eprintln!("run {run}/{}: starting a broker", args.runs);
+        let broker = Broker::start();
+        let setup = Setup {
+            binary: binary.clone(),
+            bootstrap: broker.bootstrap(),
+            broker_pid: broker.pid().to_string(),
+            records: args.records,
+            seed: args.seed,
+            perf_dir: args.perf_dir.clone(),
+            run,
+        };
+        let mut figures = RunFigures::default();
+        let probe = Probe::new(&setup.bootstrap)?;
+        if wants(args, "idle") {
+            let idle = phases::idle(&setup)?;
+            eprintln!("  idle worker: {idle:?}");
+            figures.idle(&idle);
+        }
+        let mut producer_rate = None;
+        let mut consumer_rate = None;
+        if wants(args, "ceiling") || wants(args, "sink") {
+            runtime.block_on(broker.create_topic(CEILING_TOPIC, 1));
+            let produced = ceiling::produce(
+                &setup.bootstrap,
+                CEILING_TOPIC,
+                &payloads,
+                &setup.broker_pid,
+            )?;
+            eprintln!("  plain producer: {produced:?}");
+            figures.producer(&produced, args.records);
+            producer_rate = Some(produced.records_per_s);
+        }
+        if wants(args, "ceiling") {
+            let consumed = ceiling::consume(
+                &setup.bootstrap,
+                CEILING_TOPIC,
+                args.records,
+                &setup.broker_pid,
+            )?;
+            eprintln!("  plain consumer: {consumed:?}");
+            figures.consumer(&consumed, args.records);
+            consumer_rate = Some(consumed.records_per_s);
+        }
+        if wants(args, "source") {
+            let source = phases::source(&setup, &payloads, &probe)?;
+            eprintln!("  kconnect source: {source:?}");
+            figures.pipeline("source", &source, producer_rate, args.records);
+        }
+        if wants(args, "sink") {
+            let sink = phases::sink(&setup, &payloads)?;
+            eprintln!("  kconnect sink: {sink:?}");
+            figures.pipeline("sink", &sink, consumer_rate, args.records);
+        }
+        runs.push(figures);
+        drop(broker);
+    }
+    let rows = report::summarize(&runs);
+    print!("{}", report::table(&rows, runs.len()));
+    let document = json!({
+        "kconnect_version": env!("CARGO_PKG_VERSION"),
+        "finished_at_unix_s": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        "records": args.records,
+        "seed": args.seed,
+        "record_bytes_mean": payloads.mean_size().round(),
+        "machine": machine,
+        "load_average_1m": { "before": load_before, "after": proc_stats::load_average() },
+        "client_settings": {
+            "producer": settings(&ceiling::producer_props("<broker>")),
+            "consumer": settings(&ceiling::consumer_props("<broker>", "<group>")),
+        },
+        "summary": rows,
+        "runs": runs.iter().map(RunFigures::to_json).collect::<Vec<_>>(),
+    });
+    let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
+    std::fs::write(&args.json, text + "\n").map_err(|e| format!("{}: {e}", args.json.display()))?;
+    eprintln!("figures written to {}", args.json.display());
+    Ok(())
+}
+
+fn settings(props: &kconnect_kafka::ClientProps) -> serde_json::Value {
+    props
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}

@@ -1,0 +1,277 @@
+//! The kconnect measurements: a Datagen source into a topic, a FileStreamSink out of one,
+//! and an idle worker. Each starts a fresh `kconnect standalone` process.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::ceiling::Probe;
+use crate::payload::Payloads;
+use crate::proc_stats::CpuMeter;
+use crate::worker::Worker;
+
+/// Topic the plain producer fills and the plain consumer and the sink read.
+pub const CEILING_TOPIC: &str = "bench-ceiling";
+/// Topic the Datagen source writes.
+pub const SOURCE_TOPIC: &str = "bench-source";
+
+/// What every phase needs to know.
+pub struct Setup {
+    /// The kconnect binary.
+    pub binary: PathBuf,
+    /// `bootstrap.servers` of the broker.
+    pub bootstrap: String,
+    /// The broker's process id.
+    pub broker_pid: String,
+    /// Records per phase.
+    pub records: usize,
+    /// Datagen seed (the payloads were generated with it).
+    pub seed: u64,
+    /// Where to write `perf record` profiles of the kconnect processes, if anywhere.
+    pub perf_dir: Option<PathBuf>,
+    /// Run number, for file names.
+    pub run: usize,
+}
+
+/// How a kconnect pipeline did.
+#[derive(Debug, Clone, Copy)]
+pub struct Pipeline {
+    /// Records per second, from the first record to the last.
+    pub records_per_s: f64,
+    /// CPU seconds of the kconnect process from its start to the last record.
+    pub cpu_s: f64,
+    /// Peak resident memory of the kconnect process, MiB.
+    pub peak_rss_mib: f64,
+    /// Milliseconds from the process start to the first record (in the topic or file).
+    pub first_record_ms: f64,
+    /// CPU seconds the broker used from the process start to the last record.
+    pub broker_cpu_s: f64,
+    /// Wall-clock seconds from the first record to the last.
+    pub elapsed_s: f64,
+}
+
+/// How an idle worker did.
+#[derive(Debug, Clone, Copy)]
+pub struct Idle {
+    /// Resident memory two seconds after the REST API came up, MiB.
+    pub rss_mib: f64,
+    /// Milliseconds from the process start to the first `200` from `GET /`.
+    pub rest_ready_ms: f64,
+}
+
+/// Datagen (struct10, JSON with schemas, one task) into [`SOURCE_TOPIC`].
+pub fn source(s: &Setup, payloads: &Payloads, probe: &Probe) -> Result<Pipeline, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let n = s.records;
+    let connector = format!(
+        "name=bench-source\nconnector.class=Datagen\ntasks.max=1\nkafka.topic={SOURCE_TOPIC}\n\
+         schema=struct10\nkey=none\nmax.records={n}\nseed={}\n\
+         topic.creation.default.partitions=1\ntopic.creation.default.replication.factor=1\n",
+        s.seed
+    );
+    let broker = CpuMeter::start(s.broker_pid.as_str());
+    let mut w = Worker::start(
+        &s.binary,
+        dir.path(),
+        &s.bootstrap,
+        &[("datagen.properties", connector)],
+    )?;
+    let perf = Perf::start(s, "source", &w.pid());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (first_at, first_high) = loop {
+        if let Some(high) = probe.high_watermark(SOURCE_TOPIC).filter(|h| *h > 0) {
+            break (w.since_start(), high);
+        }
+        w.check_alive()?;
+        if Instant::now() > deadline {
+            return Err(format!(
+                "no record in {SOURCE_TOPIC} after 60 s:\n{}",
+                w.log()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    let deadline = Instant::now() + Duration::from_secs(1200);
+    let last_at = loop {
+        let high = probe.high_watermark(SOURCE_TOPIC).unwrap_or(0);
+        if high >= n as i64 {
+            break w.since_start();
+        }
+        w.check_alive()?;
+        if Instant::now() > deadline {
+            return Err(format!(
+                "only {high} of {n} records after 20 min:\n{}",
+                w.log()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let (cpu_s, peak_rss_mib) = (w.cpu_seconds(), w.peak_rss_mib());
+    let broker_cpu_s = broker.elapsed();
+    drop(perf);
+    w.stop()?;
+    if probe.read_at(SOURCE_TOPIC, 0)? != payloads.get(0)
+        || probe.read_at(SOURCE_TOPIC, n as i64 - 1)? != payloads.last()
+    {
+        return Err("the source wrote other bytes than the plain producer sent".into());
+    }
+    let elapsed = (last_at - first_at).as_secs_f64().max(1e-9);
+    Ok(Pipeline {
+        records_per_s: (n as f64 - first_high as f64).max(1.0) / elapsed,
+        cpu_s,
+        peak_rss_mib,
+        first_record_ms: first_at.as_secs_f64() * 1000.0,
+        broker_cpu_s,
+        elapsed_s: elapsed,
+    })
+}
+
+/// FileStreamSink (one task) reading [`CEILING_TOPIC`] into a file.
+pub fn sink(s: &Setup, payloads: &Payloads) -> Result<Pipeline, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let n = s.records;
+    let out = dir.path().join("sink.txt");
+    let connector = format!(
+        "name=bench-sink\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={CEILING_TOPIC}\nfile={}\n",
+        out.display()
+    );
+    let broker = CpuMeter::start(s.broker_pid.as_str());
+    let mut w = Worker::start(
+        &s.binary,
+        dir.path(),
+        &s.bootstrap,
+        &[("sink.properties", connector)],
+    )?;
+    let perf = Perf::start(s, "sink", &w.pid());
+    let mut tail = LineCounter::default();
+    let deadline = Instant::now() + Duration::from_secs(1200);
+    let mut first = None;
+    let last_at = loop {
+        let lines = tail.update(&out);
+        if lines > 0 && first.is_none() {
+            first = Some((w.since_start(), lines));
+        }
+        if lines >= n {
+            break w.since_start();
+        }
+        w.check_alive()?;
+        if Instant::now() > deadline {
+            return Err(format!(
+                "only {lines} of {n} lines after 20 min:\n{}",
+                w.log()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(if first.is_some() { 10 } else { 1 }));
+    };
+    let (cpu_s, peak_rss_mib) = (w.cpu_seconds(), w.peak_rss_mib());
+    let broker_cpu_s = broker.elapsed();
+    drop(perf);
+    w.stop()?;
+    let (first_at, first_lines) = first.unwrap_or((last_at, 0));
+    let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    let first_line = std::fs::read_to_string(&out)
+        .ok()
+        .and_then(|t| t.lines().next().map(str::to_string))
+        .unwrap_or_default();
+    if size != payloads.sink_bytes() || first_line != payloads.first_line() {
+        return Err(format!(
+            "the sink file differs from what the records render to: {size} bytes (expected {}), first line {first_line:?} (expected {:?})",
+            payloads.sink_bytes(),
+            payloads.first_line()
+        ));
+    }
+    let elapsed = (last_at - first_at).as_secs_f64().max(1e-9);
+    Ok(Pipeline {
+        records_per_s: (n - first_lines).max(1) as f64 / elapsed,
+        cpu_s,
+        peak_rss_mib,
+        first_record_ms: first_at.as_secs_f64() * 1000.0,
+        broker_cpu_s,
+        elapsed_s: elapsed,
+    })
+}
+
+/// A worker without connectors: time to REST ready, then its memory once settled.
+pub fn idle(s: &Setup) -> Result<Idle, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut w = Worker::start(&s.binary, dir.path(), &s.bootstrap, &[])?;
+    let ready = w.wait_rest_ready(Duration::from_secs(30))?;
+    std::thread::sleep(Duration::from_secs(2));
+    let rss_mib = w.rss_mib();
+    w.stop()?;
+    Ok(Idle {
+        rss_mib,
+        rest_ready_ms: ready.as_secs_f64() * 1000.0,
+    })
+}
+
+/// Counts the lines of a growing file, reading only what was appended since last time.
+#[derive(Default)]
+struct LineCounter {
+    file: Option<std::fs::File>,
+    lines: usize,
+    buf: Vec<u8>,
+}
+
+impl LineCounter {
+    fn update(&mut self, path: &Path) -> usize {
+        if self.file.is_none() {
+            self.file = std::fs::File::open(path).ok();
+            self.buf = vec![0; 1 << 20];
+        }
+        if let Some(file) = self.file.as_mut() {
+            while let Ok(read @ 1..) = file.read(&mut self.buf) {
+                self.lines += self.buf[..read].iter().filter(|b| **b == b'\n').count();
+            }
+        }
+        self.lines
+    }
+}
+
+/// `perf record` attached to a kconnect process while it works (with `--perf-dir`).
+struct Perf(Option<Child>);
+
+impl Perf {
+    fn start(s: &Setup, phase: &str, pid: &str) -> Self {
+        let Some(dir) = &s.perf_dir else {
+            return Self(None);
+        };
+        let output = dir.join(format!("{phase}-run{}.perf.data", s.run));
+        let child = Command::new("perf")
+            .args([
+                "record",
+                "-F",
+                "499",
+                "--call-graph",
+                "dwarf,16384",
+                "-p",
+                pid,
+                "-o",
+            ])
+            .arg(&output)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        match child {
+            Ok(child) => Self(Some(child)),
+            Err(e) => {
+                eprintln!("perf record failed to start: {e}");
+                Self(None)
+            }
+        }
+    }
+}
+
+impl Drop for Perf {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = Command::new("kill")
+                .arg("-INT")
+                .arg(child.id().to_string())
+                .status();
+            let _ = child.wait();
+        }
+    }
+}

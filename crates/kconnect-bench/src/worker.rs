@@ -1,0 +1,202 @@
+//! A kconnect worker process under test: its files, its start, its `/proc` figures, and a
+//! clean stop.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::proc_stats;
+
+/// The worker settings every run uses: JSON with schemas for keys and values, like the
+/// Java reference figures; offsets in the run's directory; everything else default.
+pub fn worker_properties(bootstrap: &str, dir: &Path, rest_port: u16) -> String {
+    format!(
+        "bootstrap.servers={bootstrap}\n\
+         key.converter=org.apache.kafka.connect.json.JsonConverter\n\
+         value.converter=org.apache.kafka.connect.json.JsonConverter\n\
+         key.converter.schemas.enable=true\n\
+         value.converter.schemas.enable=true\n\
+         offset.storage.file.filename={}\n\
+         listeners=http://127.0.0.1:{rest_port}\n",
+        dir.join("connect.offsets").display()
+    )
+}
+
+/// A running `kconnect standalone` process.
+pub struct Worker {
+    child: Child,
+    started: Instant,
+    rest_port: u16,
+    log: PathBuf,
+}
+
+impl Worker {
+    /// Writes `worker.properties` and the connector files into `dir` and starts
+    /// `kconnect standalone` on them; the clock for "time since start" starts just before
+    /// the process is spawned.
+    pub fn start(
+        binary: &Path,
+        dir: &Path,
+        bootstrap: &str,
+        connectors: &[(&str, String)],
+    ) -> Result<Self, String> {
+        let rest_port = kconnect_testkit::free_port();
+        let worker_file = dir.join("worker.properties");
+        write(&worker_file, &worker_properties(bootstrap, dir, rest_port))?;
+        let mut files = Vec::new();
+        for (name, content) in connectors {
+            let path = dir.join(name);
+            write(&path, content)?;
+            files.push(path);
+        }
+        let log = dir.join("kconnect.log");
+        let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+        let err = out.try_clone().map_err(|e| e.to_string())?;
+        let started = Instant::now();
+        let child = Command::new(binary)
+            .arg("standalone")
+            .arg(&worker_file)
+            .args(&files)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        Ok(Self {
+            child,
+            started,
+            rest_port,
+            log,
+        })
+    }
+
+    /// The process id, as `/proc` names it.
+    pub fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+
+    /// Time since just before the process was spawned.
+    pub fn since_start(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// CPU seconds the process used so far.
+    pub fn cpu_seconds(&self) -> f64 {
+        proc_stats::cpu_seconds(&self.pid()).unwrap_or(0.0)
+    }
+
+    /// Resident memory now, in MiB.
+    pub fn rss_mib(&self) -> f64 {
+        proc_stats::memory_mib(&self.pid(), "VmRSS").unwrap_or(0.0)
+    }
+
+    /// Peak resident memory so far, in MiB.
+    pub fn peak_rss_mib(&self) -> f64 {
+        proc_stats::memory_mib(&self.pid(), "VmHWM").unwrap_or(0.0)
+    }
+
+    /// Fails with the log if the process has exited.
+    pub fn check_alive(&mut self) -> Result<(), String> {
+        match self.child.try_wait() {
+            Ok(None) => Ok(()),
+            Ok(Some(status)) => Err(format!("kconnect exited ({status}):\n{}", self.log())),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Waits until `GET /` on the REST port answers 200; returns the time since start.
+    pub fn wait_rest_ready(&mut self, timeout: Duration) -> Result<Duration, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if rest_answers(self.rest_port) {
+                return Ok(self.since_start());
+            }
+            self.check_alive()?;
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "REST API not ready after {timeout:?}:\n{}",
+                    self.log()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// What the process logged.
+    pub fn log(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(40).collect();
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+    }
+
+    /// Sends SIGTERM and waits up to 30 s for the process to exit, then kills it.
+    pub fn stop(mut self) -> Result<(), String> {
+        let _ = Command::new("kill").arg("-TERM").arg(self.pid()).status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                return Err(format!(
+                    "kconnect did not stop within 30 s:\n{}",
+                    self.log()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn write(path: &Path, content: &str) -> Result<(), String> {
+    std::fs::write(path, content).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Whether `GET /` on this port answers with status 200.
+fn rest_answers(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
+}
+
+/// The `kconnect` binary: `--kconnect`, else `KCONNECT_BIN`, else next to this binary
+/// (both are built into the same target directory by `cargo build --release`).
+pub fn find_binary(explicit: Option<PathBuf>) -> Result<PathBuf, String> {
+    let candidate = explicit
+        .or_else(|| std::env::var_os("KCONNECT_BIN").map(PathBuf::from))
+        .or_else(|| {
+            std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.parent().map(|dir| dir.join("kconnect")))
+        })
+        .ok_or("cannot locate the kconnect binary; pass --kconnect")?;
+    if candidate.is_file() {
+        Ok(candidate)
+    } else {
+        Err(format!(
+            "{} does not exist: run `cargo build --release -p kconnect` first (or pass --kconnect)",
+            candidate.display()
+        ))
+    }
+}
