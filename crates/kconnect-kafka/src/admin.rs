@@ -38,6 +38,11 @@ impl Admin {
         })
     }
 
+    /// The cluster id the brokers report, if they report one.
+    pub fn cluster_id(&self) -> Option<String> {
+        self.client.inner().fetch_cluster_id(self.timeout)
+    }
+
     /// Number of partitions of a topic, or `None` if it does not exist.
     pub fn partition_count(&self, topic: &str) -> Result<Option<usize>, KafkaError> {
         let metadata = self

@@ -1,20 +1,28 @@
-//! `kconnect standalone`: one process, configs from files, offsets in a file.
+//! `kconnect standalone`: one process, configs from files and the REST API, offsets in a file.
+//! Connectors created or changed through the REST API are kept in
+//! `<offset.storage.file.filename>.connectors.json` and restored at the next start (unless
+//! `kconnect.connector.persistence.enable=false`); the command line's connector files are
+//! applied on top of them.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use kconnect_api::ConnectError;
 use thiserror::Error;
 use tokio::net::TcpListener;
 
 use crate::config::files::{read_connector_file, read_properties};
 use crate::config::WorkerConfig;
+use crate::herder::config_store::ConnectorStore;
 use crate::herder::StandaloneHerder;
 use crate::plugins::Registry;
+use crate::rest::loggers::LogLevels;
 use crate::rest::{router, RestState};
 use crate::storage::FileOffsetStore;
 use crate::worker::status::StatusStore;
 use crate::worker::Worker;
+
+/// Worker key that turns persistence of connectors in standalone mode on or off.
+pub const PERSISTENCE_ENABLE: &str = "kconnect.connector.persistence.enable";
 
 /// Why the worker could not run; the CLI maps these to Java's exit codes.
 #[derive(Debug, Error)]
@@ -37,11 +45,23 @@ impl StartupError {
     }
 }
 
+fn flag(config: &WorkerConfig, key: &str, default: bool) -> Result<bool, StartupError> {
+    match config.props.get(key).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if v == "true" => Ok(true),
+        Some(v) if v == "false" => Ok(false),
+        Some(v) => Err(StartupError::Config(format!(
+            "Invalid value {v} for configuration {key}: Expected value to be either true or false"
+        ))),
+    }
+}
+
 /// Runs a standalone worker until SIGINT/SIGTERM.
 pub async fn run(
     worker_file: PathBuf,
     connector_files: Vec<PathBuf>,
     registry: Registry,
+    log_levels: Option<Arc<dyn LogLevels>>,
 ) -> Result<(), StartupError> {
     let props = read_properties(&worker_file).map_err(|e| StartupError::Config(e.to_string()))?;
     let config = WorkerConfig::parse(props)
@@ -50,6 +70,11 @@ pub async fn run(
         .offset_file()
         .map_err(|e| StartupError::Config(e.to_string()))?
         .to_string();
+    let store = ConnectorStore::new(
+        flag(&config, PERSISTENCE_ENABLE, true)?.then(|| ConnectorStore::beside(&offset_path)),
+    );
+    let topic_tracking = flag(&config, "topic.tracking.enable", true)?;
+    let topic_tracking_reset = flag(&config, "topic.tracking.allow.reset", true)?;
     let offsets = Arc::new(
         FileOffsetStore::open(&offset_path).map_err(|e| StartupError::Config(e.to_string()))?,
     );
@@ -77,10 +102,12 @@ pub async fn run(
     let worker_id = format!("{host}:{port}");
     let status = Arc::new(StatusStore::new(&worker_id));
     let worker = Arc::new(Worker::new(config, registry, status, offsets));
-    let herder = Arc::new(StandaloneHerder::new(worker));
+    let herder = Arc::new(StandaloneHerder::new(worker, store, log_levels.clone()));
     let state = Arc::new(RestState {
         herder: herder.clone(),
-        kafka_cluster_id: None,
+        log_levels,
+        topic_tracking,
+        topic_tracking_reset,
     });
     let server = tokio::spawn(async move {
         if let Err(e) = axum::serve(tcp, router(state)).await {
@@ -88,26 +115,36 @@ pub async fn run(
         }
     });
     tracing::info!("REST API listening on http://{host}:{port}/ (worker id {worker_id})");
+    if herder.lookup_cluster_id().await.is_none() {
+        tracing::warn!("the Kafka cluster id is not known yet (are the brokers reachable?)");
+    }
+    let restored = match herder.restore().await {
+        Ok(n) => n,
+        Err(e) => {
+            server.abort();
+            return Err(StartupError::Config(e.to_string()));
+        }
+    };
+    if restored > 0 {
+        tracing::info!("restored {restored} connector(s) from the previous run");
+    }
     for file in connectors {
         let name = file.name.clone();
-        if let Err(e) = herder.create(file).await {
+        if let Err(e) = herder.apply_file(file).await {
             herder.shutdown().await;
+            server.abort();
             return Err(StartupError::Connector(format!(
-                "Failed to create connector {name}: {}",
-                describe(&e)
+                "Failed to create connector {name}: {e}"
             )));
         }
         tracing::info!(connector = %name, "created connector");
     }
+    herder.set_ready();
     wait_for_shutdown().await;
     tracing::info!("stopping: committing offsets and stopping tasks");
     herder.shutdown().await;
     server.abort();
     Ok(())
-}
-
-fn describe(e: &ConnectError) -> String {
-    e.to_string()
 }
 
 async fn wait_for_shutdown() {

@@ -1,6 +1,7 @@
 //! The `kconnect` command: `kconnect standalone worker.properties connector.properties...`,
 //! like Java's `connect-standalone`.
 
+mod logging;
 mod plugins;
 
 use std::path::PathBuf;
@@ -34,18 +35,9 @@ enum Mode {
     Plugins,
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rdkafka=warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .init();
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    let logging = logging::Logging::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -62,6 +54,7 @@ fn main() -> ExitCode {
                 worker,
                 connectors,
                 plugins::registry(),
+                Some(logging as std::sync::Arc<dyn kconnect_runtime::rest::loggers::LogLevels>),
             ));
             match result {
                 Ok(()) => ExitCode::SUCCESS,

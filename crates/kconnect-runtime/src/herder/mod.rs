@@ -2,10 +2,13 @@
 //! the [`Herder`] trait, so the same API serves standalone mode (everything in this process)
 //! and distributed mode (state in Kafka topics, work spread over a group of workers).
 
+pub mod config_store;
 pub mod distributed;
 pub mod error;
+pub mod plugin_info;
 pub mod standalone;
 pub mod types;
+pub mod validation;
 
 use std::collections::BTreeMap;
 

@@ -1,129 +1,216 @@
-//! The REST API (spec §1), served with axum on the worker's `listeners`.
+//! The REST API (spec §1), served with axum on the worker's `listeners`. Handlers talk only
+//! to a [`Herder`], so standalone and distributed workers serve the same API. Every error is
+//! rendered as Java's `{"error_code": N, "message": ...}`.
+
+mod connectors;
+pub mod loggers;
+mod plugins;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use kconnect_api::ConnectError;
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use crate::herder::StandaloneHerder;
+use crate::herder::{Herder, HerderError};
+use loggers::LogLevels;
+
+/// Java's timeout for a herder operation awaited by a REST call.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_millis(90_000);
+/// Java's timeout for the health check.
+pub const HEALTH_TIMEOUT: Duration = Duration::from_millis(10_000);
 
 /// Shared state of the handlers.
 pub struct RestState {
     /// The herder.
-    pub herder: Arc<StandaloneHerder>,
-    /// Kafka cluster id shown by `GET /`.
-    pub kafka_cluster_id: Option<String>,
+    pub herder: Arc<dyn Herder>,
+    /// Log levels of the process, if the binary manages them.
+    pub log_levels: Option<Arc<dyn LogLevels>>,
+    /// `topic.tracking.enable`.
+    pub topic_tracking: bool,
+    /// `topic.tracking.allow.reset`.
+    pub topic_tracking_reset: bool,
 }
 
 /// An error rendered as Kafka Connect's `{"error_code": N, "message": ...}`.
-pub struct RestError(StatusCode, String);
+#[derive(Debug)]
+pub struct RestError {
+    status: StatusCode,
+    message: String,
+}
 
-impl From<ConnectError> for RestError {
-    fn from(e: ConnectError) -> Self {
-        let code = match &e {
-            ConnectError::NotFound(_) => StatusCode::NOT_FOUND,
-            ConnectError::Config(_) | ConnectError::IllegalArgument(_) => StatusCode::BAD_REQUEST,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        Self(code, e.to_string())
+impl RestError {
+    /// An error with a status and message.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl From<HerderError> for RestError {
+    fn from(e: HerderError) -> Self {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Self::new(status, e.message())
     }
 }
 
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
         (
-            self.0,
-            Json(json!({"error_code": self.0.as_u16(), "message": self.1})),
+            self.status,
+            Json(json!({"error_code": self.status.as_u16(), "message": self.message})),
         )
             .into_response()
     }
 }
 
-type Shared = State<Arc<RestState>>;
+pub(crate) type Shared = State<Arc<RestState>>;
 
-async fn root(State(s): Shared) -> Json<Value> {
-    Json(
-        json!({"version": env!("CARGO_PKG_VERSION"), "commit": option_env!("KCONNECT_COMMIT").unwrap_or("unknown"), "kafka_cluster_id": s.kafka_cluster_id}),
-    )
+/// Awaits a herder operation for at most Java's 90 s.
+pub(crate) async fn timed<T>(
+    f: impl std::future::Future<Output = Result<T, HerderError>>,
+) -> Result<T, RestError> {
+    match tokio::time::timeout(REQUEST_TIMEOUT, f).await {
+        Ok(r) => r.map_err(RestError::from),
+        Err(_) => Err(RestError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Request timed out",
+        )),
+    }
 }
 
-async fn health() -> Json<Value> {
-    Json(
-        json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."}),
-    )
+/// Parses a JSON request body; a non-JSON content type is 415, malformed JSON 400 with the
+/// parser's explanation.
+pub(crate) fn json_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, RestError> {
+    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
+        let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
+        if !ct.contains("json") {
+            return Err(RestError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "HTTP 415 Unsupported Media Type",
+            ));
+        }
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(RestError::bad_request(
+            "The request body is empty; a JSON document is required",
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| RestError::bad_request(format!("Malformed JSON in the request body: {e}")))
 }
 
-async fn list_connectors(State(s): Shared) -> Json<Value> {
-    Json(json!(s.herder.connectors().await))
-}
-
-fn task_ids(name: &str, n: usize) -> Vec<Value> {
-    (0..n)
-        .map(|t| json!({"connector": name, "task": t}))
+/// Decoded query parameters, in order (repeated keys kept).
+pub(crate) fn query_params(query: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
-async fn get_connector(
-    State(s): Shared,
-    Path(name): Path<String>,
-) -> Result<Json<Value>, RestError> {
-    let c = s.herder.connector(&name).await?;
-    Ok(Json(
-        json!({"name": c.name, "config": c.config, "tasks": task_ids(&name, c.tasks.len()), "type": c.connector_type.name()}),
-    ))
-}
-
-async fn get_config(State(s): Shared, Path(name): Path<String>) -> Result<Json<Value>, RestError> {
-    Ok(Json(json!(s.herder.connector(&name).await?.config)))
-}
-
-fn status_json(st: &crate::worker::status::Status) -> Value {
-    let mut v = json!({"state": st.state.name(), "worker_id": st.worker_id});
-    if let Some(trace) = st.trace.as_ref().filter(|t| !t.is_empty()) {
-        v["trace"] = json!(trace);
-    }
-    v
-}
-
-async fn get_status(State(s): Shared, Path(name): Path<String>) -> Result<Json<Value>, RestError> {
-    let (connector, tasks) = s.herder.status(&name)?;
-    let kind = s
-        .herder
-        .connector(&name)
-        .await
-        .map(|c| c.connector_type.name())
-        .unwrap_or("unknown");
-    let tasks: Vec<Value> = tasks
+/// A boolean query parameter the way JAX-RS reads it: `true` (any case) is true, anything
+/// else false.
+pub(crate) fn query_flag(params: &[(String, String)], name: &str, default: bool) -> bool {
+    params
         .iter()
-        .map(|(id, st)| {
-            let mut v = status_json(st);
-            v["id"] = json!(id);
-            v
-        })
-        .collect();
-    Ok(Json(
-        json!({"name": name, "connector": status_json(&connector), "tasks": tasks, "type": kind}),
-    ))
+        .find(|(k, _)| k == name)
+        .map_or(default, |(_, v)| v.eq_ignore_ascii_case("true"))
+}
+
+async fn root(State(s): Shared) -> Json<Value> {
+    Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "commit": option_env!("KCONNECT_COMMIT").unwrap_or("unknown"),
+        "kafka_cluster_id": s.herder.kafka_cluster_id().await,
+    }))
+}
+
+async fn health(State(s): Shared) -> Response {
+    if !s.herder.is_ready() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "starting", "message": "Worker is still starting up."})),
+        )
+            .into_response();
+    }
+    match tokio::time::timeout(HEALTH_TIMEOUT, s.herder.connectors()).await {
+        Ok(Ok(_)) => Json(json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."})).into_response(),
+        _ => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"status": "unhealthy", "message": "Worker was unable to handle this request and may be unable to handle other requests."})),
+        )
+            .into_response(),
+    }
 }
 
 async fn not_found() -> RestError {
-    RestError(StatusCode::NOT_FOUND, "HTTP 404 Not Found".into())
+    RestError::new(StatusCode::NOT_FOUND, "HTTP 404 Not Found")
+}
+
+async fn method_not_allowed() -> RestError {
+    RestError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "HTTP 405 Method Not Allowed",
+    )
 }
 
 /// The router.
 pub fn router(state: Arc<RestState>) -> Router {
+    use connectors as c;
     Router::new()
         .route("/", get(root))
         .route("/health", get(health))
-        .route("/connectors", get(list_connectors))
-        .route("/connectors/{name}", get(get_connector))
-        .route("/connectors/{name}/config", get(get_config))
-        .route("/connectors/{name}/status", get(get_status))
+        .route("/connectors", get(c::list).post(c::create))
+        .route("/connectors/{name}", get(c::info).delete(c::delete))
+        .route(
+            "/connectors/{name}/config",
+            get(c::config).put(c::put_config).patch(c::patch_config),
+        )
+        .route("/connectors/{name}/status", get(c::status))
+        .route("/connectors/{name}/tasks", get(c::tasks))
+        .route("/connectors/{name}/tasks-config", get(c::tasks_config))
+        .route(
+            "/connectors/{name}/tasks/{task}/status",
+            get(c::task_status),
+        )
+        .route(
+            "/connectors/{name}/tasks/{task}/restart",
+            post(c::restart_task),
+        )
+        .route("/connectors/{name}/restart", post(c::restart))
+        .route("/connectors/{name}/pause", put(c::pause))
+        .route("/connectors/{name}/resume", put(c::resume))
+        .route("/connectors/{name}/stop", put(c::stop))
+        .route(
+            "/connectors/{name}/offsets",
+            get(c::offsets)
+                .patch(c::alter_offsets)
+                .delete(c::reset_offsets),
+        )
+        .route("/connectors/{name}/topics", get(c::topics))
+        .route("/connectors/{name}/topics/reset", put(c::reset_topics))
+        .route("/connector-plugins", get(plugins::list))
+        .route("/connector-plugins/{plugin}/config", get(plugins::config))
+        .route(
+            "/connector-plugins/{plugin}/config/validate",
+            put(plugins::validate),
+        )
+        .route("/admin/loggers", get(loggers::list))
+        .route("/admin/loggers/{name}", get(loggers::get).put(loggers::put))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }

@@ -1,28 +1,29 @@
-//! The worker: starts and stops connectors and their tasks in this process.
+//! The worker: starts and stops connectors and their tasks in this process. Every change of
+//! a connector (create, target state, restart, reconfigure, delete) goes through one lock, so
+//! lifecycle operations never interleave; readers use a snapshot that is never locked for
+//! long, so the REST API stays responsive while a connector is starting or stopping.
 
+mod lifecycle;
+pub mod offsets;
+mod runners;
 pub mod status;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use kconnect_api::plugin::{ConnectorContext, SinkConnector, SourceConnector};
 use kconnect_api::{ConfigError, ConfigMap, ConnectError, ConnectResult};
-use kconnect_kafka::admin::Admin;
-use kconnect_kafka::client_config;
 use tokio::sync::{watch, Mutex};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::keys::{CONNECTOR_CLASS, TASK_CLASS};
+use crate::config::keys::CONNECTOR_CLASS;
 use crate::config::{ConnectorConfig, ConnectorType, WorkerConfig};
-use crate::pipeline::{ErrorHandler, TaskConverters, TransformChain};
+use crate::pipeline::{TaskConverters, TransformChain};
 use crate::plugins::{ConnectorFactory, Registry};
-use crate::storage::{internal_json::InternalJson, ConnectorOffsetReader, FileOffsetStore};
-use crate::task::sink::SinkTaskRunner;
-use crate::task::source::{SourceContext, SourceTaskRunner};
-use crate::task::topic_creation::{self, TopicCreator};
-use crate::task::TaskId;
+use crate::storage::{internal_json::InternalJson, FileOffsetStore};
+use crate::task::topic_creation;
 use status::{State, StatusStore};
 
 /// What a connector should be doing (spec §8.2).
@@ -32,8 +33,38 @@ pub enum TargetState {
     Started,
     /// Paused: tasks keep their resources but move no data.
     Paused,
-    /// Stopped: no tasks.
+    /// Stopped: the connector is shut down and has no tasks.
     Stopped,
+}
+
+impl TargetState {
+    /// The status a connector shows once it reached this target.
+    pub fn connector_state(self) -> State {
+        match self {
+            Self::Started => State::Running,
+            Self::Paused => State::Paused,
+            Self::Stopped => State::Stopped,
+        }
+    }
+
+    /// Java's name of the target state (`STARTED`, `PAUSED`, `STOPPED`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Started => "STARTED",
+            Self::Paused => "PAUSED",
+            Self::Stopped => "STOPPED",
+        }
+    }
+
+    /// Parses Java's name of a target state.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "STARTED" => Some(Self::Started),
+            "PAUSED" => Some(Self::Paused),
+            "STOPPED" => Some(Self::Stopped),
+            _ => None,
+        }
+    }
 }
 
 enum Instance {
@@ -46,22 +77,47 @@ struct RunningTask {
     handle: JoinHandle<()>,
 }
 
-struct RunningConnector {
+/// A connector this worker knows: its configuration, the started instance (if any) and its
+/// tasks.
+struct ConnectorEntry {
     config: ConnectorConfig,
-    instance: Instance,
+    factory: ConnectorFactory,
     target: watch::Sender<TargetState>,
-    tasks: Vec<RunningTask>,
+    instance: Option<Instance>,
     task_configs: Vec<ConfigMap>,
+    tasks: BTreeMap<u32, RunningTask>,
 }
 
-struct NoopContext;
+/// What readers see of a connector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectorSnapshot {
+    /// Its configuration as given.
+    pub config: ConfigMap,
+    /// Source or sink.
+    pub connector_type: ConnectorType,
+    /// Current task configurations (empty when stopped).
+    pub task_configs: Vec<ConfigMap>,
+    /// Target state.
+    pub target: TargetState,
+}
 
-impl ConnectorContext for NoopContext {
+/// The context handed to connectors: errors they raise mark them FAILED.
+struct WorkerConnectorContext {
+    name: String,
+    status: Arc<StatusStore>,
+}
+
+impl ConnectorContext for WorkerConnectorContext {
     fn request_task_reconfiguration(&self) {
-        tracing::debug!("task reconfiguration requested; configs are regenerated on restart");
+        tracing::debug!(
+            connector = %self.name,
+            "task reconfiguration requested; configs are regenerated on restart or resume"
+        );
     }
     fn raise_error(&self, error: ConnectError) {
-        tracing::error!("connector raised an error: {error}");
+        tracing::error!(connector = %self.name, "connector raised an error: {error}");
+        self.status
+            .put_connector(&self.name, State::Failed, Some(status::trace(&error)));
     }
 }
 
@@ -89,7 +145,8 @@ pub struct Worker {
     status: Arc<StatusStore>,
     offsets: Arc<FileOffsetStore>,
     json: Arc<InternalJson>,
-    connectors: Mutex<BTreeMap<String, RunningConnector>>,
+    connectors: Mutex<BTreeMap<String, ConnectorEntry>>,
+    snapshots: RwLock<BTreeMap<String, ConnectorSnapshot>>,
 }
 
 fn config_errors(problems: Vec<String>) -> ConnectError {
@@ -115,7 +172,13 @@ impl Worker {
             offsets,
             json: Arc::new(InternalJson::new()),
             connectors: Mutex::new(BTreeMap::new()),
+            snapshots: RwLock::new(BTreeMap::new()),
         }
+    }
+
+    /// The worker configuration.
+    pub fn config(&self) -> &WorkerConfig {
+        &self.config
     }
 
     /// The plugin registry.
@@ -128,23 +191,38 @@ impl Worker {
         &self.status
     }
 
-    /// Names of the running connectors.
-    pub async fn connector_names(&self) -> Vec<String> {
-        self.connectors.lock().await.keys().cloned().collect()
+    /// Names of the connectors this worker runs.
+    pub fn connector_names(&self) -> Vec<String> {
+        self.snapshots
+            .read()
+            .map(|s| s.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
-    /// A connector's configuration, type and task configurations.
-    pub async fn connector_info(
-        &self,
-        name: &str,
-    ) -> Option<(ConfigMap, ConnectorType, Vec<ConfigMap>)> {
-        let map = self.connectors.lock().await;
-        let c = map.get(name)?;
-        Some((
-            c.config.props.clone(),
-            c.config.connector_type,
-            c.task_configs.clone(),
-        ))
+    /// What this worker knows of a connector, without waiting for lifecycle operations.
+    pub fn snapshot(&self, name: &str) -> Option<ConnectorSnapshot> {
+        self.snapshots.read().ok()?.get(name).cloned()
+    }
+
+    fn publish(&self, name: &str, entry: Option<&ConnectorEntry>) {
+        if let Ok(mut s) = self.snapshots.write() {
+            match entry {
+                Some(e) => {
+                    s.insert(
+                        name.to_string(),
+                        ConnectorSnapshot {
+                            config: e.config.props.clone(),
+                            connector_type: e.config.connector_type,
+                            task_configs: e.task_configs.clone(),
+                            target: *e.target.borrow(),
+                        },
+                    );
+                }
+                None => {
+                    s.remove(name);
+                }
+            }
+        }
     }
 
     /// Validates a connector configuration completely (framework keys, the connector's own
@@ -191,237 +269,6 @@ impl Worker {
             Ok((config, factory.clone()))
         } else {
             Err(config_errors(problems))
-        }
-    }
-
-    /// Validates, starts a connector and (unless stopped) its tasks.
-    pub async fn start_connector(
-        &self,
-        props: ConfigMap,
-        target: TargetState,
-    ) -> ConnectResult<()> {
-        let (config, factory) = self.validate(&props)?;
-        let name = config.name().to_string();
-        if self.connectors.lock().await.contains_key(&name) {
-            return Err(ConnectError::IllegalArgument(format!(
-                "Connector {name} already exists"
-            )));
-        }
-        let ctx: Arc<dyn ConnectorContext> = Arc::new(NoopContext);
-        let instance = match &factory {
-            ConnectorFactory::Source(f) => {
-                let mut c = f();
-                bounded("connector start", c.start(ctx, &props)).await?;
-                Instance::Source(c)
-            }
-            ConnectorFactory::Sink(f) => {
-                let mut c = f();
-                bounded("connector start", c.start(ctx, &props)).await?;
-                Instance::Sink(c)
-            }
-        };
-        let (task_class, task_configs) = match &instance {
-            Instance::Source(c) => (c.task_class(), c.task_configs(config.tasks_max())?),
-            Instance::Sink(c) => (c.task_class(), c.task_configs(config.tasks_max())?),
-        };
-        let task_configs: Vec<ConfigMap> = task_configs
-            .into_iter()
-            .map(|mut t| {
-                t.insert(TASK_CLASS.into(), task_class.into());
-                t
-            })
-            .collect();
-        let (target_tx, _) = watch::channel(target);
-        let mut running = RunningConnector {
-            config,
-            instance,
-            target: target_tx,
-            tasks: Vec::new(),
-            task_configs,
-        };
-        let state = match target {
-            TargetState::Started => State::Running,
-            TargetState::Paused => State::Paused,
-            TargetState::Stopped => State::Stopped,
-        };
-        self.status.put_connector(&name, state, None);
-        if target != TargetState::Stopped {
-            self.start_tasks(&mut running)?;
-        }
-        self.connectors.lock().await.insert(name, running);
-        Ok(())
-    }
-
-    fn start_tasks(&self, running: &mut RunningConnector) -> ConnectResult<()> {
-        let name = running.config.name().to_string();
-        for (n, task_config) in running.task_configs.iter().enumerate() {
-            let id = TaskId {
-                connector: name.clone(),
-                task: n as u32,
-            };
-            let cancel = CancellationToken::new();
-            let target = running.target.subscribe();
-            self.status.put_task(&id, State::Unassigned, None);
-            let handle = match &running.instance {
-                Instance::Source(c) => {
-                    let runner = self.source_runner(
-                        &running.config,
-                        id.clone(),
-                        c.create_task(),
-                        task_config.clone(),
-                    )?;
-                    tokio::spawn(runner.run(cancel.clone(), target))
-                }
-                Instance::Sink(c) => {
-                    let runner = self.sink_runner(
-                        &running.config,
-                        id.clone(),
-                        c.create_task(),
-                        task_config.clone(),
-                    )?;
-                    tokio::spawn(runner.run(cancel.clone(), target))
-                }
-            };
-            running.tasks.push(RunningTask { cancel, handle });
-        }
-        Ok(())
-    }
-
-    fn source_runner(
-        &self,
-        config: &ConnectorConfig,
-        id: TaskId,
-        task: Box<dyn kconnect_api::plugin::SourceTask>,
-        task_config: ConfigMap,
-    ) -> ConnectResult<SourceTaskRunner> {
-        let reader = Arc::new(ConnectorOffsetReader::new(
-            &id.connector,
-            self.offsets.clone(),
-            self.json.clone(),
-        ));
-        let client_id = format!("connector-producer-{id}");
-        let topic_creator = if self.config.topic_creation_enable()
-            && topic_creation::requested(&config.props)
-        {
-            let admin_props = client_config::admin(
-                &self.config.props,
-                &config.props,
-                &format!("connector-adminclient-{id}"),
-            );
-            let admin = Admin::new(&admin_props).map_err(|e| ConnectError::other(e.to_string()))?;
-            Some(TopicCreator::new(admin, &config.props)?)
-        } else {
-            None
-        };
-        Ok(SourceTaskRunner {
-            context: Arc::new(SourceContext::new(task_config.clone(), reader)),
-            task,
-            config: task_config,
-            chain: TransformChain::build(&self.registry, &config.props)?,
-            converters: TaskConverters::build(&self.registry, &self.config.props, &config.props)?,
-            errors: ErrorHandler::new(id.to_string(), config),
-            producer_props: client_config::source_producer(
-                &self.config.props,
-                &config.props,
-                &client_id,
-            ),
-            topic_creator,
-            offsets: self.offsets.clone(),
-            json: self.json.clone(),
-            status: self.status.clone(),
-            flush_interval: self.config.offset_flush_interval(),
-            flush_timeout: self.config.offset_flush_timeout(),
-            tolerate_all: config.tolerate_all(),
-            id,
-        })
-    }
-
-    fn sink_runner(
-        &self,
-        config: &ConnectorConfig,
-        id: TaskId,
-        task: Box<dyn kconnect_api::plugin::SinkTask>,
-        task_config: ConfigMap,
-    ) -> ConnectResult<SinkTaskRunner> {
-        let group = format!("connect-{}", id.connector);
-        let client_id = format!("connector-consumer-{id}");
-        Ok(SinkTaskRunner {
-            task,
-            config: task_config,
-            topics: config.topics(),
-            topics_regex: config.topics_regex().map(str::to_string),
-            chain: TransformChain::build(&self.registry, &config.props)?,
-            converters: TaskConverters::build(&self.registry, &self.config.props, &config.props)?,
-            errors: ErrorHandler::new(id.to_string(), config),
-            consumer_props: client_config::sink_consumer(
-                &self.config.props,
-                &config.props,
-                &group,
-                &client_id,
-            ),
-            status: self.status.clone(),
-            flush_interval: self.config.offset_flush_interval(),
-            id,
-        })
-    }
-
-    /// Sets a connector's target state (pause/resume).
-    pub async fn set_target(&self, name: &str, target: TargetState) -> ConnectResult<()> {
-        let map = self.connectors.lock().await;
-        let c = map
-            .get(name)
-            .ok_or_else(|| ConnectError::NotFound(format!("Connector {name} not found")))?;
-        c.target.send_replace(target);
-        let state = if target == TargetState::Paused {
-            State::Paused
-        } else {
-            State::Running
-        };
-        self.status.put_connector(name, state, None);
-        Ok(())
-    }
-
-    /// Stops a connector's tasks and the connector, and forgets it.
-    pub async fn stop_connector(&self, name: &str) -> ConnectResult<()> {
-        let running = self.connectors.lock().await.remove(name);
-        let Some(mut running) = running else {
-            return Err(ConnectError::NotFound(format!(
-                "Connector {name} not found"
-            )));
-        };
-        self.stop_tasks(&mut running).await;
-        let stopped = match &mut running.instance {
-            Instance::Source(c) => bounded("connector stop", c.stop()).await,
-            Instance::Sink(c) => bounded("connector stop", c.stop()).await,
-        };
-        if let Err(e) = stopped {
-            tracing::warn!(connector = name, "connector did not stop cleanly: {e}");
-        }
-        self.status.put_connector(name, State::Unassigned, None);
-        Ok(())
-    }
-
-    async fn stop_tasks(&self, running: &mut RunningConnector) {
-        for t in &running.tasks {
-            t.cancel.cancel();
-        }
-        let deadline = tokio::time::Instant::now() + self.config.task_shutdown_timeout();
-        for t in running.tasks.drain(..) {
-            let abort = t.handle.abort_handle();
-            if tokio::time::timeout_at(deadline, t.handle).await.is_err() {
-                tracing::warn!(
-                    connector = running.config.name(),
-                    "task did not stop within task.shutdown.graceful.timeout.ms; cancelling it"
-                );
-                abort.abort();
-            }
-        }
-    }
-
-    /// Stops everything (on shutdown).
-    pub async fn stop_all(&self) {
-        for name in self.connector_names().await {
-            let _ = self.stop_connector(&name).await;
         }
     }
 }

@@ -1,9 +1,16 @@
 //! Connector and task states as the REST API and status topic report them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::RwLock;
 
+use kconnect_api::ConnectError;
+
 use crate::task::TaskId;
+
+/// The trace shown for a failure: Java-style exception class and message.
+pub fn trace(e: &ConnectError) -> String {
+    format!("{}: {}", e.java_class(), e)
+}
 
 /// A connector's or task's state (spec §8.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +60,7 @@ pub struct StatusStore {
     worker_id: String,
     connectors: RwLock<BTreeMap<String, Status>>,
     tasks: RwLock<BTreeMap<TaskId, Status>>,
+    topics: RwLock<BTreeMap<String, BTreeSet<String>>>,
 }
 
 impl StatusStore {
@@ -125,6 +133,40 @@ impl StatusStore {
         }
         if let Ok(mut m) = self.tasks.write() {
             m.retain(|id, _| id.connector != name);
+        }
+        self.reset_topics(name);
+    }
+
+    /// Records that a connector's task produced to or consumed from `topic` (topic tracking,
+    /// `GET /connectors/{c}/topics`). Cheap when the topic is already known.
+    pub fn topic_used(&self, connector: &str, topic: &str) {
+        let known = self
+            .topics
+            .read()
+            .map(|t| t.get(connector).is_some_and(|s| s.contains(topic)))
+            .unwrap_or(true);
+        if !known {
+            if let Ok(mut t) = self.topics.write() {
+                t.entry(connector.to_string())
+                    .or_default()
+                    .insert(topic.to_string());
+            }
+        }
+    }
+
+    /// Topics a connector used since it was created or its topics were reset, sorted.
+    pub fn topics(&self, connector: &str) -> Vec<String> {
+        self.topics
+            .read()
+            .ok()
+            .and_then(|t| t.get(connector).map(|s| s.iter().cloned().collect()))
+            .unwrap_or_default()
+    }
+
+    /// Forgets a connector's active topics.
+    pub fn reset_topics(&self, connector: &str) {
+        if let Ok(mut t) = self.topics.write() {
+            t.remove(connector);
         }
     }
 
