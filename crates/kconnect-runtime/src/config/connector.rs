@@ -46,17 +46,47 @@ fn common_def() -> ConfigDef {
 
 /// The configuration definition of a sink connector (common keys plus topics and DLQ).
 pub fn sink_def() -> ConfigDef {
-    common_def()
-        .define(ConfigKey::new(TOPICS, ConfigType::List).default_value("").importance(Importance::High).group("Common", 4).doc("Topics to consume, comma-separated."))
-        .define(ConfigKey::new(TOPICS_REGEX, ConfigType::String).default_value("").importance(Importance::High).group("Common", 4).doc("Regular expression of topics to consume."))
-        .define(ConfigKey::new(DLQ_TOPIC_NAME, ConfigType::String).default_value("").importance(Importance::Medium).group("Error Handling", 6).doc("Dead letter queue topic for records that fail; empty: no dead letter queue."))
+    with_restart(with_dlq(common_def()))
+        .define(
+            ConfigKey::new(TOPICS, ConfigType::List)
+                .default_value("")
+                .importance(Importance::High)
+                .group("Common", 4)
+                .doc("Topics to consume, comma-separated."),
+        )
+        .define(
+            ConfigKey::new(TOPICS_REGEX, ConfigType::String)
+                .default_value("")
+                .importance(Importance::High)
+                .group("Common", 4)
+                .doc("Regular expression of topics to consume."),
+        )
+}
+
+/// The dead letter queue keys. Java defines them for sink connectors only; kconnect also
+/// accepts them on source connectors, whose failed records then go to the dead letter queue
+/// too (see `pipeline::dlq` for what such a record contains).
+fn with_dlq(def: ConfigDef) -> ConfigDef {
+    def
+        .define(ConfigKey::new(DLQ_TOPIC_NAME, ConfigType::String).default_value("").importance(Importance::Medium).group("Error Handling", 6).doc("Dead letter queue topic for records whose conversion or transformation fails (with errors.tolerance=all); empty: no dead letter queue. Created with 1 partition if missing."))
         .define(ConfigKey::new(DLQ_TOPIC_REPLICATION_FACTOR, ConfigType::Short).default_value("3").importance(Importance::Medium).group("Error Handling", 7).doc("Replication factor of the dead letter queue topic when it is created."))
         .define(ConfigKey::new(DLQ_CONTEXT_HEADERS_ENABLE, ConfigType::Boolean).default_value("false").importance(Importance::Medium).group("Error Handling", 8).doc("Add __connect.errors.* headers describing the failure to dead letter queue records."))
 }
 
-/// The configuration definition of a source connector (common keys plus topic creation).
+/// kconnect's automatic restart of failed tasks (not in Java, where failed tasks stay down
+/// until restarted through the REST API).
+fn with_restart(def: ConfigDef) -> ConfigDef {
+    def
+        .define(ConfigKey::new(RESTART_ENABLE, ConfigType::Boolean).default_value("true").importance(Importance::Medium).group("Automatic Restart", 1).doc("Restart failed tasks automatically, waiting longer after each failure in a row. Tasks stopped by a bad record with errors.tolerance=none are not restarted: the same record would fail again."))
+        .define(ConfigKey::new(RESTART_BACKOFF_INITIAL_MS, ConfigType::Long).default_value("1000").validator(Validator::at_least(1.0)).importance(Importance::Low).group("Automatic Restart", 2).doc("Delay in ms before the first automatic restart; it doubles with each failure in a row."))
+        .define(ConfigKey::new(RESTART_BACKOFF_MAX_MS, ConfigType::Long).default_value("300000").validator(Validator::at_least(1.0)).importance(Importance::Low).group("Automatic Restart", 3).doc("Longest delay in ms between automatic restarts. A task that ran this long without failing starts over from the initial delay."))
+        .define(ConfigKey::new(RESTART_MAX_ATTEMPTS, ConfigType::Int).default_value("-1").validator(Validator::at_least(-1.0)).importance(Importance::Low).group("Automatic Restart", 4).doc("Automatic restarts in a row before the task is left FAILED; -1: no limit."))
+}
+
+/// The configuration definition of a source connector (common keys, dead letter queue, topic
+/// creation).
 pub fn source_def() -> ConfigDef {
-    common_def()
+    with_restart(with_dlq(common_def()))
         .define(
             ConfigKey::new(TOPIC_CREATION_GROUPS, ConfigType::List)
                 .default_value("")

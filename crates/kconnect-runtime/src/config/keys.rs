@@ -69,3 +69,11 @@ pub const TOPIC_CREATION_GROUPS: &str = "topic.creation.groups";
 pub const TOPIC_CREATION_PREFIX: &str = "topic.creation.";
 /// `task.class`, added to every task configuration.
 pub const TASK_CLASS: &str = "task.class";
+/// `kconnect.restart.enable`: restart failed tasks automatically (kconnect extension).
+pub const RESTART_ENABLE: &str = "kconnect.restart.enable";
+/// `kconnect.restart.backoff.initial.ms`: delay before the first automatic restart.
+pub const RESTART_BACKOFF_INITIAL_MS: &str = "kconnect.restart.backoff.initial.ms";
+/// `kconnect.restart.backoff.max.ms`: cap of the doubling delay between automatic restarts.
+pub const RESTART_BACKOFF_MAX_MS: &str = "kconnect.restart.backoff.max.ms";
+/// `kconnect.restart.max.attempts`: automatic restarts in a row before giving up (-1: never).
+pub const RESTART_MAX_ATTEMPTS: &str = "kconnect.restart.max.attempts";

@@ -2,7 +2,7 @@
 //! settings if it overrides the worker's (spec §5.1).
 
 use kconnect_api::config::with_prefix;
-use kconnect_api::plugin::{Converter, HeaderConverter};
+use kconnect_api::plugin::{Converter, HeaderConverter, PluginType};
 use kconnect_api::{ConfigError, ConfigMap, ConnectError};
 
 use crate::config::keys::{HEADER_CONVERTER, KEY_CONVERTER, VALUE_CONVERTER};
@@ -22,6 +22,29 @@ pub struct TaskConverters {
     pub header: Box<dyn HeaderConverter>,
     /// Class name of the header converter.
     pub header_class: String,
+}
+
+/// The Java class name a plugin name designates: the registered class it names or is an
+/// alias of (its simple name, or that without `Converter`, `Transformation`...), else the
+/// name as written. Failure reports name classes like Java's `getClass().getName()`.
+pub fn canonical_class(registry: &Registry, plugin_type: PluginType, name: &str) -> String {
+    let name = name.trim();
+    let matches = |class: &str| {
+        if class == name {
+            return true;
+        }
+        let simple = class.rsplit('.').next().unwrap_or(class);
+        !simple.contains('$')
+            && (simple == name
+                || ["Converter", "Transformation", "Predicate"]
+                    .iter()
+                    .any(|suffix| simple.strip_suffix(suffix) == Some(name)))
+    };
+    registry
+        .plugins()
+        .iter()
+        .find(|p| p.plugin_type == plugin_type && matches(&p.class))
+        .map_or_else(|| name.to_string(), |p| p.class.clone())
 }
 
 /// The class and settings of one converter: the connector's if it sets the class, else the
@@ -94,11 +117,11 @@ impl TaskConverters {
             .map_err(|e| config_error(HEADER_CONVERTER, e))?;
         Ok(Self {
             key,
-            key_class,
+            key_class: canonical_class(registry, PluginType::Converter, &key_class),
             value,
-            value_class,
+            value_class: canonical_class(registry, PluginType::Converter, &value_class),
             header,
-            header_class,
+            header_class: canonical_class(registry, PluginType::HeaderConverter, &header_class),
         })
     }
 }

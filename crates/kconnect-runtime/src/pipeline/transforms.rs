@@ -2,9 +2,12 @@
 //! optional `transforms.a.predicate` / `.negate`, and `predicates.p.type` (spec §3.2).
 
 use kconnect_api::config::with_prefix;
-use kconnect_api::plugin::{Predicate, Transformation};
+use kconnect_api::plugin::{PluginType, Predicate, Transformation};
 use kconnect_api::{ConfigError, ConfigMap, ConnectError, ConnectRecord};
 
+use super::converters::canonical_class;
+use super::errors::{Failure, Stage as ErrorStage};
+use super::retry::RetryWithTolerance;
 use crate::config::keys::{PREDICATES, TRANSFORMS};
 use crate::plugins::Registry;
 
@@ -143,7 +146,7 @@ impl TransformChain {
                 }
             };
             stages.push(Stage {
-                class,
+                class: canonical_class(registry, PluginType::Transformation, &class),
                 transformation,
                 predicate,
                 negate,
@@ -155,6 +158,43 @@ impl TransformChain {
     /// Whether the chain is empty.
     pub fn is_empty(&self) -> bool {
         self.stages.is_empty()
+    }
+
+    /// Applies the chain under the error policy of `operator` (spec §9): each
+    /// transformation is retried on retriable errors, and a failure names the transformation's
+    /// class. `Ok(None)` when a transformation dropped the record.
+    pub async fn apply_with(
+        &mut self,
+        operator: &RetryWithTolerance,
+        mut record: ConnectRecord,
+    ) -> Result<Option<ConnectRecord>, Failure> {
+        // Without retries an operation runs once, so the record need not be copied.
+        let retries = operator.policy().retry_timeout_ms != Some(0);
+        for stage in &mut self.stages {
+            let applies = match stage.predicate.as_mut() {
+                None => true,
+                Some(p) => p.test(&record) != stage.negate,
+            };
+            if !applies {
+                continue;
+            }
+            let transformation = &mut stage.transformation;
+            let mut input = Some(record);
+            let result = operator
+                .execute(ErrorStage::Transformation, &stage.class, || {
+                    let r = if retries { input.clone() } else { input.take() };
+                    match r {
+                        Some(r) => transformation.apply(r),
+                        None => Err(ConnectError::other("record already consumed")),
+                    }
+                })
+                .await?;
+            match result {
+                Some(next) => record = next,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(record))
     }
 
     /// Applies the chain; `Ok(None)` when a transformation dropped the record.

@@ -2,7 +2,13 @@
 //! the sink loop (consume → convert → transform → put → commit).
 
 pub mod sink;
+mod sink_commit;
+pub mod sink_context;
+pub mod sink_convert;
+mod sink_loop;
 pub mod source;
+pub mod source_acks;
+pub mod source_convert;
 pub mod submitted;
 pub mod topic_creation;
 

@@ -2,7 +2,7 @@
 //! acknowledgements per source partition and commit an offset only once every record before
 //! it was acknowledged; commit every `offset.flush.interval.ms` and on shutdown.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use kconnect_api::plugin::{OffsetStorageReader, SourceTask, SourceTaskContext};
@@ -10,57 +10,20 @@ use kconnect_api::record::OffsetMap;
 use kconnect_api::{ConfigMap, ConnectError, ConnectResult, SourceRecord};
 use kconnect_kafka::rdkafka::error::RDKafkaErrorCode;
 use kconnect_kafka::rdkafka::message::{Header, OwnedHeaders};
-use kconnect_kafka::rdkafka::producer::{
-    BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer,
-};
-use kconnect_kafka::rdkafka::ClientContext;
-use tokio::sync::{watch, Notify};
+use kconnect_kafka::rdkafka::producer::{BaseRecord, Producer, ThreadedProducer};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::submitted::SubmittedRecords;
+use super::source_acks::{AckContext, AckState};
+use super::source_convert::{prepare, Converted, Prepared};
 use super::topic_creation::TopicCreator;
 use super::TaskId;
-use crate::pipeline::{ErrorHandler, Stage, TaskConverters, TransformChain};
+use crate::pipeline::dlq::Delivery;
+use crate::pipeline::{ErrorHandler, TaskConverters, TaskErrors, TransformChain};
 use crate::storage::{internal_json::InternalJson, FileOffsetStore};
 use crate::worker::status::{State, StatusStore};
 use crate::worker::TargetState;
-
-/// Shared between the loop and the producer's delivery callback.
-pub struct AckState {
-    submitted: Mutex<SubmittedRecords>,
-    failure: Mutex<Option<String>>,
-    notify: Notify,
-    tolerate_all: bool,
-}
-
-/// The producer context: delivery reports acknowledge submitted records.
-pub struct AckContext {
-    state: Arc<AckState>,
-}
-
-impl ClientContext for AckContext {}
-
-impl ProducerContext for AckContext {
-    type DeliveryOpaque = usize;
-
-    fn delivery(&self, result: &DeliveryResult<'_>, opaque: usize) {
-        if let Err((err, _)) = result {
-            if self.state.tolerate_all {
-                tracing::warn!("record could not be written to Kafka and is skipped (errors.tolerance=all): {err}");
-            } else if let Ok(mut failure) = self.state.failure.lock() {
-                failure.get_or_insert_with(|| {
-                    format!("Unrecoverable exception from producer send callback: {err}")
-                });
-                self.state.notify.notify_one();
-                return;
-            }
-        }
-        if let Ok(mut s) = self.state.submitted.lock() {
-            s.ack(opaque);
-        }
-        self.state.notify.notify_one();
-    }
-}
 
 /// The runtime's context for a source task.
 pub struct SourceContext {
@@ -123,20 +86,27 @@ struct Loop {
     r: SourceTaskRunner,
     producer: ThreadedProducer<AckContext>,
     acks: Arc<AckState>,
+    errors: TaskErrors,
+    /// Records skipped after a failure, acknowledged once their dead letter queue write is
+    /// stored.
+    dlq_acks: JoinSet<()>,
     max_in_flight: usize,
 }
 
 impl SourceTaskRunner {
     /// Runs the task until cancelled or failed; reports states to the status store.
-    pub async fn run(self, cancel: CancellationToken, target: watch::Receiver<TargetState>) {
+    pub async fn run(mut self, cancel: CancellationToken, target: watch::Receiver<TargetState>) {
         let id = self.id.clone();
         let status = self.status.clone();
-        let acks = Arc::new(AckState {
-            submitted: Mutex::new(SubmittedRecords::new()),
-            failure: Mutex::new(None),
-            notify: Notify::new(),
-            tolerate_all: self.tolerate_all,
-        });
+        let errors = match self.errors.open(cancel.clone()).await {
+            Ok(e) => e,
+            Err(e) => return status.put_task(&id, State::Failed, Some(trace(&e))),
+        };
+        let acks = Arc::new(AckState::new(
+            id.clone(),
+            errors.operator.policy().tolerate_all,
+            errors.reporter.is_active(),
+        ));
         let producer = match self
             .producer_props
             .to_rdkafka()
@@ -157,6 +127,8 @@ impl SourceTaskRunner {
             r: self,
             producer,
             acks,
+            errors,
+            dlq_acks: JoinSet::new(),
             max_in_flight: 100_000,
         };
         let result = l.run(cancel, target).await;
@@ -170,7 +142,7 @@ impl SourceTaskRunner {
 
 /// The trace shown for a failure: Java-style exception class and message.
 pub fn trace(e: &ConnectError) -> String {
-    format!("{}: {}", e.java_class(), e)
+    crate::pipeline::errors::trace(e)
 }
 
 impl Loop {
@@ -216,15 +188,21 @@ impl Loop {
                 },
             }
         };
-        // Drain in-flight sends, then commit what was acknowledged.
+        // Drain in-flight sends and dead letter queue writes, then commit what was
+        // acknowledged.
         let timeout = self.r.flush_timeout;
         let _ = tokio::task::block_in_place(|| self.producer.flush(timeout));
+        self.errors.close(timeout);
+        let _ = tokio::time::timeout(timeout, async {
+            while self.dlq_acks.join_next().await.is_some() {}
+        })
+        .await;
         self.commit().await?;
         outcome
     }
 
     fn failure(&self) -> Option<String> {
-        self.acks.failure.lock().ok().and_then(|f| f.clone())
+        self.acks.failure()
     }
 
     async fn send_all(
@@ -246,83 +224,37 @@ impl Loop {
         record: SourceRecord,
         cancel: &CancellationToken,
     ) -> ConnectResult<()> {
-        let SourceRecord {
+        let (prepared, source_partition, source_offset) = prepare(
+            &mut self.r.chain,
+            &mut self.r.converters,
+            &self.errors,
             record,
-            source_partition,
-            source_offset,
-        } = record;
-        let describe = |rec: &kconnect_api::ConnectRecord| {
-            format!(
-                "source record is = SourceRecord{{topic='{}', value={}}}",
-                rec.topic, rec.value
-            )
-        };
-        let transformed = match self.r.chain.apply(record.clone()) {
-            Ok(Some(t)) => t,
-            Ok(None) => return self.skip(source_partition, source_offset),
-            Err(f) => {
-                self.r
-                    .errors
-                    .handle(Stage::Transformation, &f.class, &f.error, || {
-                        describe(&record)
-                    })?;
-                return self.skip(source_partition, source_offset);
+        )
+        .await?;
+        let converted = match prepared {
+            Prepared::Send(c) => c,
+            Prepared::Dropped | Prepared::Skipped(None) => {
+                return self.skip(source_partition, source_offset)
+            }
+            Prepared::Skipped(Some(delivery)) => {
+                return self.skip_after(delivery, source_partition, source_offset)
             }
         };
-        let topic = transformed.topic.clone();
-        let conv = &mut self.r.converters;
-        let mut headers = OwnedHeaders::new_with_capacity(transformed.headers.len());
-        for h in transformed.headers.iter() {
-            match conv
-                .header
-                .serialize_header(&topic, &h.key, h.schema.as_ref(), &h.value)
-            {
-                Ok(bytes) => {
-                    headers = headers.insert(Header {
-                        key: &h.key,
-                        value: bytes.as_deref(),
-                    })
-                }
-                Err(e) => {
-                    self.r
-                        .errors
-                        .handle(Stage::HeaderConverter, &conv.header_class, &e, || {
-                            describe(&transformed)
-                        })?;
-                    return self.skip(source_partition, source_offset);
-                }
-            }
+        let Converted {
+            topic,
+            partition,
+            timestamp,
+            key,
+            value,
+            headers: raw_headers,
+        } = converted;
+        let mut headers = OwnedHeaders::new_with_capacity(raw_headers.len());
+        for (k, v) in &raw_headers {
+            headers = headers.insert(Header {
+                key: k,
+                value: v.as_deref(),
+            });
         }
-        let key =
-            match conv
-                .key
-                .serialize(&topic, transformed.key_schema.as_ref(), &transformed.key)
-            {
-                Ok(k) => k,
-                Err(e) => {
-                    self.r
-                        .errors
-                        .handle(Stage::KeyConverter, &conv.key_class, &e, || {
-                            describe(&transformed)
-                        })?;
-                    return self.skip(source_partition, source_offset);
-                }
-            };
-        let value = match conv.value.serialize(
-            &topic,
-            transformed.value_schema.as_ref(),
-            &transformed.value,
-        ) {
-            Ok(v) => v,
-            Err(e) => {
-                self.r
-                    .errors
-                    .handle(Stage::ValueConverter, &conv.value_class, &e, || {
-                        describe(&transformed)
-                    })?;
-                return self.skip(source_partition, source_offset);
-            }
-        };
         if let Some(creator) = self.r.topic_creator.as_mut() {
             let mut backoff = Duration::from_millis(100);
             loop {
@@ -349,10 +281,10 @@ impl Loop {
         if let Some(v) = value.as_deref() {
             base = base.payload(v);
         }
-        if let Some(p) = transformed.kafka_partition {
+        if let Some(p) = partition {
             base = base.partition(p);
         }
-        if let Some(ts) = transformed.timestamp.filter(|t| *t >= 0) {
+        if let Some(ts) = timestamp {
             base = base.timestamp(ts);
         }
         loop {
@@ -422,9 +354,27 @@ impl Loop {
         offset: Option<OffsetMap>,
     ) -> ConnectResult<()> {
         let opaque = self.submit(partition, offset)?;
-        if let Ok(mut s) = self.acks.submitted.lock() {
-            s.ack(opaque);
-        }
+        self.acks.ack(opaque);
+        Ok(())
+    }
+
+    /// A record skipped after a failure: acknowledged once its dead letter queue write is
+    /// stored; a write that fails for good fails the task, so the record is not lost.
+    fn skip_after(
+        &mut self,
+        delivery: Delivery,
+        partition: Option<OffsetMap>,
+        offset: Option<OffsetMap>,
+    ) -> ConnectResult<()> {
+        let opaque = self.submit(partition, offset)?;
+        let acks = self.acks.clone();
+        self.dlq_acks.spawn(async move {
+            match delivery.wait().await {
+                Ok(()) => acks.ack(opaque),
+                Err(e) => acks.fail(e.to_string()),
+            }
+        });
+        while self.dlq_acks.try_join_next().is_some() {}
         Ok(())
     }
 
