@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod client_config;
 pub mod error;
+pub mod group;
 pub mod groups;
 pub mod partitioner;
 
