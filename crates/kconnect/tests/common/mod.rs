@@ -186,3 +186,108 @@ pub fn append_lines(path: &Path, from: usize, count: usize) {
     }
     f.write_all(text.as_bytes()).unwrap();
 }
+
+/// A REST response: status, `Location` header, JSON body (`Null` when empty).
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// The `Location` header, if any.
+    pub location: Option<String>,
+    /// The body as JSON (`Null` if empty or not JSON).
+    pub body: serde_json::Value,
+}
+
+impl Kconnect {
+    /// Sends `method path` with a raw body and content type; returns the reply.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: Option<String>,
+    ) -> Reply {
+        let url = format!("http://127.0.0.1:{}{path}", self.port);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = reqwest::Client::new().request(method, &url);
+        if let Some(ct) = content_type {
+            req = req.header("Content-Type", ct);
+        }
+        if let Some(b) = body {
+            req = req.body(b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let location = resp
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        let text = resp.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        Reply {
+            status,
+            location,
+            body,
+        }
+    }
+
+    /// Sends `method path` with an optional JSON body; returns (status, JSON body).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let r = self
+            .send(
+                method,
+                path,
+                body.as_ref().map(|_| "application/json"),
+                body.map(|b| b.to_string()),
+            )
+            .await;
+        (r.status, r.body)
+    }
+
+    /// Polls `GET path` until `done(body)` holds (30 s deadline); returns the last body.
+    pub async fn until(
+        &self,
+        path: &str,
+        what: &str,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (_, body) = self.get(path).await;
+            if done(&body) {
+                return body;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what}: GET {path} still answers {body}\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until a connector's status has `state` for the connector and for every one of
+    /// `tasks` tasks; returns the status.
+    pub async fn until_state(&self, name: &str, state: &str, tasks: usize) -> serde_json::Value {
+        self.until(
+            &format!("/connectors/{name}/status"),
+            &format!("{name} {state} with {tasks} task(s)"),
+            |s| {
+                s["connector"]["state"] == state
+                    && s["tasks"]
+                        .as_array()
+                        .is_some_and(|t| t.len() == tasks && t.iter().all(|t| t["state"] == state))
+            },
+        )
+        .await
+    }
+
+    /// The worker id (`127.0.0.1:<port>`).
+    pub fn worker_id(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}

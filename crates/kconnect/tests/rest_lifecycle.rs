@@ -1,0 +1,391 @@
+//! End-to-end: a running `kconnect standalone` driven over HTTP through a connector's whole
+//! lifecycle, asserting Java's exact JSON: create, status, pause, resume, stop, offsets read,
+//! alter and reset (source and sink), restart with each option, reconfigure, delete.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::{append_lines, lines, wait_lines, Kconnect};
+use kconnect_testkit::Broker;
+use serde_json::{json, Value};
+
+const SOURCE_CLASS: &str = "org.apache.kafka.connect.file.FileStreamSourceConnector";
+const SINK_CLASS: &str = "org.apache.kafka.connect.file.FileStreamSinkConnector";
+
+fn source_config(input: &Path) -> Value {
+    json!({"connector.class": SOURCE_CLASS, "tasks.max": "1", "file": input.to_str().unwrap(), "topic": "lc"})
+}
+
+fn sink_config(output: &Path) -> Value {
+    json!({"connector.class": SINK_CLASS, "tasks.max": "1", "file": output.to_str().unwrap(), "topics": "lc"})
+}
+
+fn with_name(config: &Value, name: &str) -> Value {
+    let mut c = config.clone();
+    c["name"] = json!(name);
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_lifecycle_over_http() {
+    let broker = Broker::start();
+    broker.create_topic("lc", 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in.txt"), dir.path().join("out.txt"));
+    std::fs::write(&input, "a\nb\nc\n").unwrap();
+    let mut k = Kconnect::new(dir.path(), &broker, "");
+    k.start(&[]);
+    k.wait_rest().await;
+    let wid = k.worker_id();
+
+    let (code, root) = k.get("/").await;
+    assert_eq!(code, 200);
+    assert_eq!(root["version"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        root["commit"].is_string() && root.get("kafka_cluster_id").is_some(),
+        "{root}"
+    );
+    k.until("/health", "healthy", |h| h["status"] == "healthy")
+        .await;
+    assert_eq!(k.get("/connectors").await, (200, json!([])));
+
+    // Create a source and a sink.
+    let created = k
+        .send(
+            "POST",
+            "/connectors",
+            Some("application/json"),
+            Some(json!({"name": "src", "config": source_config(&input)}).to_string()),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(
+        created.location.as_deref(),
+        Some(format!("http://127.0.0.1:{}/connectors/src", k.port).as_str())
+    );
+    let src_config = with_name(&source_config(&input), "src");
+    assert_eq!(
+        created.body,
+        json!({"name": "src", "config": src_config, "tasks": [{"connector": "src", "task": 0}], "type": "source"})
+    );
+    let status = k.until_state("src", "RUNNING", 1).await;
+    assert_eq!(
+        status,
+        json!({"name": "src", "connector": {"state": "RUNNING", "worker_id": wid}, "tasks": [{"id": 0, "state": "RUNNING", "worker_id": wid}], "type": "source"})
+    );
+    let (code, _) = k
+        .call(
+            "POST",
+            "/connectors",
+            Some(json!({"name": "sink", "config": sink_config(&output)})),
+        )
+        .await;
+    assert_eq!(code, 201);
+    wait_lines(&output, 3, Duration::from_secs(60), &k);
+    assert_eq!(lines(&output), ["a", "b", "c"]);
+
+    // Read it back.
+    assert_eq!(k.get("/connectors").await, (200, json!(["sink", "src"])));
+    let (_, expanded) = k.get("/connectors?expand=status&expand=info").await;
+    assert_eq!(expanded["src"]["info"]["config"], src_config);
+    assert_eq!(expanded["sink"]["status"]["type"], "sink");
+    assert_eq!(
+        k.get("/connectors/src/config").await,
+        (200, src_config.clone())
+    );
+    let mut task_config = src_config.clone();
+    task_config["task.class"] = json!("org.apache.kafka.connect.file.FileStreamSourceTask");
+    assert_eq!(
+        k.get("/connectors/src/tasks").await,
+        (
+            200,
+            json!([{"id": {"connector": "src", "task": 0}, "config": task_config}])
+        )
+    );
+    assert_eq!(
+        k.get("/connectors/src/tasks-config").await,
+        (200, json!({"src-0": task_config}))
+    );
+    assert_eq!(
+        k.get("/connectors/src/tasks/0/status").await,
+        (200, json!({"id": 0, "state": "RUNNING", "worker_id": wid}))
+    );
+
+    // Pause and resume.
+    let r = k.send("PUT", "/connectors/src/pause", None, None).await;
+    assert_eq!((r.status, r.body), (202, Value::Null));
+    k.until_state("src", "PAUSED", 1).await;
+    assert_eq!(k.call("PUT", "/connectors/src/resume", None).await.0, 202);
+    k.until_state("src", "RUNNING", 1).await;
+
+    // Source offsets: committed position of the whole file.
+    let input_name = input.to_str().unwrap();
+    k.until("/connectors/src/offsets", "source offsets committed", |o| o == &json!({"offsets": [{"partition": {"filename": input_name}, "offset": {"position": 6}}]})).await;
+    let not_stopped = k.call("PATCH", "/connectors/src/offsets", Some(json!({"offsets": [{"partition": {"filename": input_name}, "offset": {"position": 2}}]}))).await;
+    assert_eq!(
+        not_stopped,
+        (
+            400,
+            json!({"error_code": 400, "message": "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/src/stop' endpoint"})
+        )
+    );
+
+    // Stop: zero tasks.
+    let r = k.send("PUT", "/connectors/src/stop", None, None).await;
+    assert_eq!((r.status, r.body), (204, Value::Null));
+    let stopped = k
+        .until("/connectors/src/status", "src stopped", |s| {
+            s["connector"]["state"] == "STOPPED"
+        })
+        .await;
+    assert_eq!(
+        stopped,
+        json!({"name": "src", "connector": {"state": "STOPPED", "worker_id": wid}, "tasks": [], "type": "source"})
+    );
+    assert_eq!(k.get("/connectors/src").await.1["tasks"], json!([]));
+    assert_eq!(k.get("/connectors/src/tasks").await, (200, json!([])));
+
+    // Alter, reset, alter again; resuming re-reads from the altered position.
+    let altered = k.call("PATCH", "/connectors/src/offsets", Some(json!({"offsets": [{"partition": {"filename": input_name}, "offset": {"position": 2}}]}))).await;
+    assert_eq!(
+        altered,
+        (
+            200,
+            json!({"message": "The offsets for this connector have been altered successfully"})
+        )
+    );
+    assert_eq!(
+        k.get("/connectors/src/offsets").await,
+        (
+            200,
+            json!({"offsets": [{"partition": {"filename": input_name}, "offset": {"position": 2}}]})
+        )
+    );
+    let reset = k.call("DELETE", "/connectors/src/offsets", None).await;
+    assert_eq!(
+        reset,
+        (
+            200,
+            json!({"message": "The offsets for this connector have been reset successfully"})
+        )
+    );
+    assert_eq!(
+        k.get("/connectors/src/offsets").await,
+        (200, json!({"offsets": []}))
+    );
+    assert_eq!(k.call("PATCH", "/connectors/src/offsets", Some(json!({"offsets": [{"partition": {"filename": input_name}, "offset": {"position": 4}}]}))).await.0, 200);
+    assert_eq!(k.call("PUT", "/connectors/src/resume", None).await.0, 202);
+    k.until_state("src", "RUNNING", 1).await;
+    wait_lines(&output, 4, Duration::from_secs(60), &k);
+    assert_eq!(
+        lines(&output),
+        ["a", "b", "c", "c"],
+        "the source did not resume at the altered position"
+    );
+
+    // Sink offsets: the consumer group's.
+    let sink_offsets = |o: i64| json!({"offsets": [{"partition": {"kafka_partition": 0, "kafka_topic": "lc"}, "offset": {"kafka_offset": o}}]});
+    k.until("/connectors/sink/offsets", "sink offsets committed", |o| {
+        o == &sink_offsets(4)
+    })
+    .await;
+    assert_eq!(k.call("PUT", "/connectors/sink/stop", None).await.0, 204);
+    k.until("/connectors/sink/status", "sink stopped", |s| {
+        s["connector"]["state"] == "STOPPED"
+    })
+    .await;
+    // Offset 0, not one inside a record batch: the Tansu test broker answers a fetch that
+    // starts inside a batch with the wrong records.
+    let altered = k.call("PATCH", "/connectors/sink/offsets", Some(json!({"offsets": [{"partition": {"kafka_topic": "lc", "kafka_partition": "0"}, "offset": {"kafka_offset": 0}}]}))).await;
+    assert_eq!(
+        altered,
+        (
+            200,
+            json!({"message": "The offsets for this connector have been altered successfully"})
+        )
+    );
+    assert_eq!(
+        k.get("/connectors/sink/offsets").await,
+        (200, sink_offsets(0))
+    );
+    assert_eq!(k.call("PUT", "/connectors/sink/resume", None).await.0, 202);
+    wait_lines(&output, 8, Duration::from_secs(60), &k);
+    assert_eq!(
+        lines(&output),
+        ["a", "b", "c", "c", "a", "b", "c", "c"],
+        "the sink did not resume at the altered offset"
+    );
+    k.until(
+        "/connectors/sink/offsets",
+        "sink offsets after replay",
+        |o| o == &sink_offsets(4),
+    )
+    .await;
+    assert_eq!(k.call("PUT", "/connectors/sink/stop", None).await.0, 204);
+    k.until("/connectors/sink/status", "sink stopped", |s| {
+        s["connector"]["state"] == "STOPPED"
+    })
+    .await;
+    let reset = k.call("DELETE", "/connectors/sink/offsets", None).await;
+    assert_eq!(
+        reset,
+        (
+            200,
+            json!({"message": "The offsets for this connector have been reset successfully"})
+        )
+    );
+    assert_eq!(
+        k.get("/connectors/sink/offsets").await,
+        (200, json!({"offsets": []}))
+    );
+    assert_eq!(k.call("PUT", "/connectors/sink/resume", None).await.0, 202);
+    wait_lines(&output, 12, Duration::from_secs(60), &k);
+    assert_eq!(
+        lines(&output)[8..],
+        ["a", "b", "c", "c"],
+        "the sink did not start over after the reset"
+    );
+
+    // Restarts.
+    let r = k.send("POST", "/connectors/src/restart", None, None).await;
+    assert_eq!((r.status, r.body), (204, Value::Null));
+    let (code, plan) = k
+        .call("POST", "/connectors/src/restart?includeTasks=true", None)
+        .await;
+    assert_eq!(code, 202);
+    assert_eq!(
+        plan,
+        json!({"name": "src", "connector": {"state": "RESTARTING", "worker_id": wid}, "tasks": [{"id": 0, "state": "RESTARTING", "worker_id": wid}], "type": "source"})
+    );
+    k.until_state("src", "RUNNING", 1).await;
+    let (code, plan) = k
+        .call("POST", "/connectors/src/restart?onlyFailed=true", None)
+        .await;
+    assert_eq!(code, 202);
+    assert_eq!(
+        plan,
+        json!({"name": "src", "connector": {"state": "RUNNING", "worker_id": wid}, "tasks": [{"id": 0, "state": "RUNNING", "worker_id": wid}], "type": "source"})
+    );
+    let (code, plan) = k
+        .call(
+            "POST",
+            "/connectors/src/restart?includeTasks=true&onlyFailed=true",
+            None,
+        )
+        .await;
+    assert_eq!((code, &plan["tasks"][0]["state"]), (202, &json!("RUNNING")));
+    let r = k
+        .send("POST", "/connectors/src/tasks/0/restart", None, None)
+        .await;
+    assert_eq!((r.status, r.body), (204, Value::Null));
+    k.until_state("src", "RUNNING", 1).await;
+
+    // Reconfigure with PUT and PATCH.
+    let mut updated = src_config.clone();
+    updated["batch.size"] = json!("100");
+    let (code, info) = k
+        .call("PUT", "/connectors/src/config", Some(updated.clone()))
+        .await;
+    assert_eq!((code, &info["config"]), (200, &updated));
+    assert_eq!(k.get("/connectors/src/config").await.1, updated);
+    let (code, info) = k
+        .call(
+            "PATCH",
+            "/connectors/src/config",
+            Some(json!({"batch.size": null, "tasks.max": "2"})),
+        )
+        .await;
+    let mut patched = src_config.clone();
+    patched["tasks.max"] = json!("2");
+    assert_eq!(
+        (code, info),
+        (
+            200,
+            json!({"name": "src", "config": patched, "tasks": [{"connector": "src", "task": 0}], "type": "source"})
+        )
+    );
+    k.until_state("src", "RUNNING", 1).await;
+    append_lines(&input, 0, 1);
+    wait_lines(&output, 13, Duration::from_secs(60), &k);
+
+    // Delete.
+    let r = k.send("DELETE", "/connectors/src", None, None).await;
+    assert_eq!((r.status, r.body), (204, Value::Null));
+    assert_eq!(
+        k.get("/connectors/src").await,
+        (
+            404,
+            json!({"error_code": 404, "message": "Connector src not found"})
+        )
+    );
+    assert_eq!(
+        k.get("/connectors/src/status").await,
+        (
+            404,
+            json!({"error_code": 404, "message": "No status found for connector src"})
+        )
+    );
+    assert_eq!(k.get("/connectors").await, (200, json!(["sink"])));
+    assert_eq!(k.stop(), Some(0), "{}", k.log());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_task_shows_trace_and_restarts_only_failed() {
+    let broker = Broker::start();
+    broker.create_topic("f", 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut k = Kconnect::new(dir.path(), &broker, "");
+    k.start(&[]);
+    k.wait_rest().await;
+    let wid = k.worker_id();
+    let bad_output = dir.path().join("no-such-dir").join("out.txt");
+    let config = json!({"connector.class": "FileStreamSink", "topics": "f", "file": bad_output.to_str().unwrap()});
+    assert_eq!(
+        k.call("PUT", "/connectors/bad/config", Some(config))
+            .await
+            .0,
+        201
+    );
+    let status = k
+        .until("/connectors/bad/status", "task failed", |s| {
+            s["tasks"][0]["state"] == "FAILED"
+        })
+        .await;
+    assert_eq!(
+        status["connector"],
+        json!({"state": "RUNNING", "worker_id": wid})
+    );
+    let trace = status["tasks"][0]["trace"].as_str().unwrap();
+    assert!(trace.contains("no-such-dir"), "{trace}");
+    let (_, task) = k.get("/connectors/bad/tasks/0/status").await;
+    assert_eq!(
+        (task["state"].clone(), task["trace"].as_str().is_some()),
+        (json!("FAILED"), true)
+    );
+    let (code, plan) = k
+        .call(
+            "POST",
+            "/connectors/bad/restart?includeTasks=true&onlyFailed=true",
+            None,
+        )
+        .await;
+    assert_eq!(code, 202);
+    assert_eq!(
+        plan["connector"],
+        json!({"state": "RUNNING", "worker_id": wid})
+    );
+    assert_eq!(plan["tasks"][0]["state"], "RESTARTING");
+    std::fs::create_dir(dir.path().join("no-such-dir")).unwrap();
+    assert_eq!(
+        k.call("POST", "/connectors/bad/tasks/0/restart", None)
+            .await
+            .0,
+        204
+    );
+    k.until_state("bad", "RUNNING", 1).await;
+    assert_eq!(k.stop(), Some(0), "{}", k.log());
+}
