@@ -115,6 +115,24 @@ async fn whole_lifecycle_over_http() {
         (200, json!({"id": 0, "state": "RUNNING", "worker_id": wid}))
     );
 
+    // Topic tracking.
+    assert_eq!(
+        k.get("/connectors/src/topics").await,
+        (200, json!({"src": {"topics": ["lc"]}}))
+    );
+    assert_eq!(
+        k.get("/connectors/sink/topics").await,
+        (200, json!({"sink": {"topics": ["lc"]}}))
+    );
+    let r = k
+        .send("PUT", "/connectors/sink/topics/reset", None, None)
+        .await;
+    assert_eq!((r.status, r.body), (202, Value::Null));
+    assert_eq!(
+        k.get("/connectors/sink/topics").await,
+        (200, json!({"sink": {"topics": []}}))
+    );
+
     // Pause and resume.
     let r = k.send("PUT", "/connectors/src/pause", None, None).await;
     assert_eq!((r.status, r.body), (202, Value::Null));

@@ -38,6 +38,9 @@ pub struct StandaloneHerder {
     log_levels: Option<Arc<dyn LogLevels>>,
 }
 
+/// How long `GET /` (and startup) waits for the brokers to report the cluster id.
+const CLUSTER_ID_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 fn unknown(name: &str) -> HerderError {
     HerderError::NotFound(format!("Connector {name} not found"))
 }
@@ -153,9 +156,11 @@ impl StandaloneHerder {
         }
         let mut props = client_config::worker_client_base(&self.worker.config().props);
         props.set("client.id", "kconnect-cluster-id");
-        let id = tokio::task::spawn_blocking(move || Admin::new(&props).ok()?.cluster_id())
+        let lookup = tokio::task::spawn_blocking(move || Admin::new(&props).ok()?.cluster_id());
+        let id = tokio::time::timeout(CLUSTER_ID_TIMEOUT, lookup)
             .await
             .ok()
+            .and_then(Result::ok)
             .flatten();
         if let (Some(id), Ok(mut c)) = (&id, self.cluster_id.write()) {
             *c = Some(id.clone());

@@ -146,6 +146,7 @@ impl SinkLoop<'_> {
         batch: &mut Vec<SinkRecord>,
     ) -> ConnectResult<()> {
         let tp = TopicPartition::new(m.topic(), m.partition());
+        self.r.status.topic_used(&self.r.id.connector, &tp.topic);
         let outcome =
             convert_message(&mut self.r.converters, &mut self.r.chain, &self.errors, m).await?;
         self.consumed.insert(tp.clone(), m.offset() + 1);

@@ -248,6 +248,7 @@ impl Loop {
             value,
             headers: raw_headers,
         } = converted;
+        self.r.status.topic_used(&self.r.id.connector, &topic);
         let mut headers = OwnedHeaders::new_with_capacity(raw_headers.len());
         for (k, v) in &raw_headers {
             headers = headers.insert(Header {
