@@ -137,6 +137,12 @@ impl ConfigState {
             .collect()
     }
 
+    /// Notes that the record at `offset` was read without being applied (unknown key or
+    /// unreadable value), so the exposed position still moves past it.
+    pub fn skip(&mut self, offset: i64) {
+        self.offset = self.offset.max(offset + 1);
+    }
+
     /// Applies the record read at `offset`.
     pub fn apply(&mut self, offset: i64, record: ConfigRecord) -> Option<ConfigUpdate> {
         self.offset = self.offset.max(offset + 1);

@@ -4,7 +4,12 @@
 pub mod config_records;
 pub mod config_state;
 pub mod internal_json;
+pub mod internal_topics;
 pub mod java_serialization;
+pub mod kafka_config_store;
+pub mod kafka_log;
+pub mod kafka_offset_store;
+pub mod kafka_status_store;
 pub mod offset_file;
 pub mod offset_reader;
 pub mod status_records;
