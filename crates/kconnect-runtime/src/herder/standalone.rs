@@ -144,6 +144,13 @@ impl StandaloneHerder {
             InitialState::Stopped => TargetState::Stopped,
         };
         let _guard = self.ops.lock().await;
+        if self
+            .stored(&file.name)
+            .is_some_and(|s| s.config == file.config)
+        {
+            // Restored with this very configuration: already running, nothing to restart.
+            return Ok(());
+        }
         self.put_locked(&file.name, file.config, Some(initial), true)
             .await
             .map(|_| ())
