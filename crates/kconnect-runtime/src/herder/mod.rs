@@ -5,6 +5,7 @@
 pub mod config_store;
 pub mod distributed;
 pub mod error;
+pub mod passwords;
 pub mod plugin_info;
 pub mod standalone;
 pub mod types;

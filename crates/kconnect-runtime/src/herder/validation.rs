@@ -1,9 +1,6 @@
 //! Connector configuration validation as the validate endpoint reports it (spec §1.5): the
 //! framework keys enriched with `transforms.<alias>.*` and `predicates.<alias>.*`, the
 //! connector's own keys, and converter settings when the connector overrides a converter.
-//! Also which keys hold passwords, so they are never shown in clear text.
-
-use std::collections::{BTreeMap, HashSet};
 
 use indexmap::IndexMap;
 use kconnect_api::config::{
@@ -20,21 +17,6 @@ use crate::config::keys::{
 use crate::pipeline::TransformChain;
 use crate::plugins::{ConnectorFactory, Registry};
 use crate::task::topic_creation;
-
-/// Shown instead of a password.
-pub const HIDDEN: &str = "[hidden]";
-
-/// Password-typed settings of Kafka clients, which connectors may override with
-/// `producer.override.`, `consumer.override.` and `admin.override.`.
-const CLIENT_PASSWORDS: &[&str] = &[
-    "ssl.key.password",
-    "ssl.keystore.password",
-    "ssl.truststore.password",
-    "ssl.keystore.key",
-    "ssl.keystore.certificate.chain",
-    "ssl.truststore.certificates",
-    "sasl.jaas.config",
-];
 
 /// Splits a comma-separated list, trimming entries.
 fn parse_list(raw: &str) -> Vec<String> {
@@ -155,7 +137,7 @@ fn class_not_found(key: &str, class: &str) -> String {
 
 /// The framework definition enriched with the keys of the configured transformations and
 /// predicates, plus errors for unknown classes.
-fn enrich(
+pub(super) fn enrich(
     registry: &Registry,
     base: ConfigDef,
     props: &ConfigMap,
@@ -353,87 +335,4 @@ pub fn validate(registry: &Registry, props: &ConfigMap) -> HerderResult<ConfigIn
         report.add(&prefixed, reports);
     }
     Ok(report.into_infos(class))
-}
-
-/// The keys of `props` whose values are secrets: password-typed keys of the connector, its
-/// transformations, predicates and converters, and password settings of client overrides.
-pub fn password_keys(registry: &Registry, props: &ConfigMap) -> HashSet<String> {
-    let mut defs: Vec<(String, ConfigDef)> = Vec::new();
-    if let Some((_, factory)) = props
-        .get(CONNECTOR_CLASS)
-        .and_then(|c| registry.connector(c))
-    {
-        let def = match factory {
-            ConnectorFactory::Source(f) => f().config_def(),
-            ConnectorFactory::Sink(f) => f().config_def(),
-        };
-        defs.push((String::new(), def));
-    }
-    let (enriched, _) = enrich(registry, ConfigDef::new(), props);
-    defs.push((String::new(), enriched));
-    for key in [KEY_CONVERTER, VALUE_CONVERTER] {
-        if let Some(c) = props.get(key).and_then(|c| registry.converter(c)) {
-            defs.push((format!("{key}."), c.config_def()));
-        }
-    }
-    if let Some(c) = props
-        .get(HEADER_CONVERTER)
-        .and_then(|c| registry.header_converter(c))
-    {
-        defs.push((format!("{HEADER_CONVERTER}."), c.config_def()));
-    }
-    let mut keys: HashSet<String> = defs
-        .iter()
-        .flat_map(|(prefix, def)| {
-            def.keys()
-                .filter(|k| k.config_type == ConfigType::Password)
-                .map(move |k| format!("{prefix}{}", k.name))
-        })
-        .collect();
-    for key in props.keys() {
-        for prefix in [
-            "producer.override.",
-            "consumer.override.",
-            "admin.override.",
-        ] {
-            if key
-                .strip_prefix(prefix)
-                .is_some_and(|rest| CLIENT_PASSWORDS.contains(&rest))
-            {
-                keys.insert(key.clone());
-            }
-        }
-    }
-    keys
-}
-
-/// `config` with the values of `secrets` replaced by `[hidden]`.
-pub fn hide(config: &ConfigMap, secrets: &HashSet<String>) -> ConfigMap {
-    config
-        .iter()
-        .map(|(k, v)| {
-            let shown = if secrets.contains(k) {
-                HIDDEN.to_string()
-            } else {
-                v.clone()
-            };
-            (k.clone(), shown)
-        })
-        .collect()
-}
-
-/// For a new configuration from a client that read `[hidden]` values back: keeps the stored
-/// secret wherever the client sent `[hidden]` for a password key.
-pub fn restore_hidden(
-    new: &mut ConfigMap,
-    old: &BTreeMap<String, String>,
-    secrets: &HashSet<String>,
-) {
-    for (k, v) in new.iter_mut() {
-        if v == HIDDEN && secrets.contains(k) {
-            if let Some(stored) = old.get(k) {
-                v.clone_from(stored);
-            }
-        }
-    }
 }

@@ -1,0 +1,273 @@
+//! The standalone herder: connectors from the command line and the REST API, run by this
+//! process's worker. Connector configurations and target states are the herder's (and, unless
+//! disabled, persisted beside the offsets file); the worker runs what they describe.
+
+use std::collections::{BTreeMap, HashSet};
+
+mod api;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+
+use kconnect_api::ConfigMap;
+use kconnect_kafka::admin::Admin;
+use kconnect_kafka::client_config;
+use tokio::sync::Mutex;
+
+use super::config_store::{ConnectorStore, StoredConnector};
+use super::{passwords, validation};
+use super::{ConnectorInfo, ConnectorKind, Created, HerderError, HerderResult, TaskIdInfo};
+use crate::config::files::{ConnectorFile, InitialState};
+use crate::config::keys::CONNECTOR_CLASS;
+use crate::plugins::ConnectorFactory;
+use crate::rest::loggers::LogLevels;
+use crate::worker::status::{trace, Status};
+use crate::worker::{TargetState, Worker};
+
+/// Standalone control plane.
+pub struct StandaloneHerder {
+    worker: Arc<Worker>,
+    store: ConnectorStore,
+    configs: RwLock<BTreeMap<String, StoredConnector>>,
+    ops: Mutex<()>,
+    ready: AtomicBool,
+    cluster_id: RwLock<Option<String>>,
+    log_levels: Option<Arc<dyn LogLevels>>,
+}
+
+/// How long `GET /` (and startup) waits for the brokers to report the cluster id.
+const CLUSTER_ID_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn unknown(name: &str) -> HerderError {
+    HerderError::NotFound(format!("Connector {name} not found"))
+}
+
+fn status_of(s: &Status) -> (String, String, Option<String>) {
+    (
+        s.state.name().to_string(),
+        s.worker_id.clone(),
+        s.trace.clone().filter(|t| !t.is_empty()),
+    )
+}
+
+impl StandaloneHerder {
+    /// A herder driving `worker`, persisting connectors in `store`.
+    pub fn new(
+        worker: Arc<Worker>,
+        store: ConnectorStore,
+        log_levels: Option<Arc<dyn LogLevels>>,
+    ) -> Self {
+        Self {
+            worker,
+            store,
+            configs: RwLock::new(BTreeMap::new()),
+            ops: Mutex::new(()),
+            ready: AtomicBool::new(false),
+            cluster_id: RwLock::new(None),
+            log_levels,
+        }
+    }
+
+    /// The worker.
+    pub fn worker(&self) -> &Arc<Worker> {
+        &self.worker
+    }
+
+    /// Marks startup as finished (`/health` turns healthy).
+    pub fn set_ready(&self) {
+        self.ready.store(true, Ordering::SeqCst);
+    }
+
+    fn stored(&self, name: &str) -> Option<StoredConnector> {
+        self.configs.read().ok()?.get(name).cloned()
+    }
+
+    fn snapshot_all(&self) -> BTreeMap<String, StoredConnector> {
+        self.configs.read().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// Persists `next` and makes it the current state.
+    fn commit(&self, next: BTreeMap<String, StoredConnector>) -> HerderResult<()> {
+        self.store
+            .save(&next)
+            .map_err(|e| HerderError::Internal(e.to_string()))?;
+        if let Ok(mut c) = self.configs.write() {
+            *c = next;
+        }
+        Ok(())
+    }
+
+    /// Starts a stored connector on the worker; a configuration the worker rejects leaves the
+    /// connector registered with status FAILED.
+    async fn launch(&self, name: &str, stored: &StoredConnector) {
+        if let Err(e) = self
+            .worker
+            .start_connector(stored.config.clone(), stored.target)
+            .await
+        {
+            tracing::error!(connector = name, "cannot start connector: {e}");
+            self.worker.status().put_connector(
+                name,
+                crate::worker::status::State::Failed,
+                Some(trace(&e)),
+            );
+        }
+    }
+
+    /// Restores the persisted connectors (at startup, before the CLI files are applied).
+    pub async fn restore(&self) -> HerderResult<usize> {
+        let stored = self
+            .store
+            .load()
+            .map_err(|e| HerderError::Internal(e.to_string()))?;
+        let _guard = self.ops.lock().await;
+        for (name, c) in &stored {
+            self.launch(name, c).await;
+            tracing::info!(connector = %name, target = c.target.name(), "restored connector");
+        }
+        let n = stored.len();
+        if let Ok(mut c) = self.configs.write() {
+            *c = stored;
+        }
+        Ok(n)
+    }
+
+    /// Applies a connector file from the command line: creates the connector, or replaces
+    /// the configuration of a restored one (keeping its target state).
+    pub async fn apply_file(&self, file: ConnectorFile) -> HerderResult<()> {
+        let initial = match file.initial_state {
+            InitialState::Running => TargetState::Started,
+            InitialState::Paused => TargetState::Paused,
+            InitialState::Stopped => TargetState::Stopped,
+        };
+        let _guard = self.ops.lock().await;
+        if self
+            .stored(&file.name)
+            .is_some_and(|s| s.config == file.config)
+        {
+            // Restored with this very configuration: already running, nothing to restart.
+            return Ok(());
+        }
+        self.put_locked(&file.name, file.config, Some(initial), true)
+            .await
+            .map(|_| ())
+    }
+
+    /// Looks the Kafka cluster id up (at startup; `GET /` retries while unknown).
+    pub async fn lookup_cluster_id(&self) -> Option<String> {
+        if let Some(id) = self.cluster_id.read().ok().and_then(|c| c.clone()) {
+            return Some(id);
+        }
+        let mut props = client_config::worker_client_base(&self.worker.config().props);
+        props.set("client.id", "kconnect-cluster-id");
+        let lookup = tokio::task::spawn_blocking(move || Admin::new(&props).ok()?.cluster_id());
+        let id = tokio::time::timeout(CLUSTER_ID_TIMEOUT, lookup)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .flatten();
+        if let (Some(id), Ok(mut c)) = (&id, self.cluster_id.write()) {
+            *c = Some(id.clone());
+        }
+        id
+    }
+
+    fn secrets(&self, config: &ConfigMap) -> HashSet<String> {
+        passwords::password_keys(self.worker.registry(), config)
+    }
+
+    fn kind_of(&self, config: &ConfigMap) -> ConnectorKind {
+        match config
+            .get(CONNECTOR_CLASS)
+            .and_then(|c| self.worker.registry().connector(c))
+        {
+            Some((_, ConnectorFactory::Source(_))) => ConnectorKind::Source,
+            Some((_, ConnectorFactory::Sink(_))) => ConnectorKind::Sink,
+            None => ConnectorKind::Unknown,
+        }
+    }
+
+    fn info(&self, name: &str, stored: &StoredConnector) -> ConnectorInfo {
+        let tasks = self
+            .worker
+            .snapshot(name)
+            .map(|s| s.task_configs.len())
+            .unwrap_or(0);
+        ConnectorInfo {
+            name: name.to_string(),
+            config: passwords::hide(&stored.config, &self.secrets(&stored.config)),
+            tasks: (0..tasks as u32)
+                .map(|task| TaskIdInfo {
+                    connector: name.to_string(),
+                    task,
+                })
+                .collect(),
+            kind: self.kind_of(&stored.config),
+        }
+    }
+
+    /// Create or replace, with the operations lock held.
+    async fn put_locked(
+        &self,
+        name: &str,
+        mut config: ConfigMap,
+        initial: Option<TargetState>,
+        allow_replace: bool,
+    ) -> HerderResult<Created<ConnectorInfo>> {
+        let existing = self.stored(name);
+        if let Some(old) = &existing {
+            let secrets = self.secrets(&config);
+            passwords::restore_hidden(&mut config, &old.config, &secrets);
+        }
+        let infos = validation::validate(self.worker.registry(), &config)?;
+        if infos.error_count > 0 {
+            let errors = infos.error_messages();
+            return Err(HerderError::BadRequest(format!(
+                "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
+                errors.len(),
+                errors.join("\n")
+            )));
+        }
+        if existing.is_some() && !allow_replace {
+            return Err(HerderError::AlreadyExists(format!(
+                "Connector {name} already exists"
+            )));
+        }
+        let target = existing
+            .as_ref()
+            .map(|e| e.target)
+            .or(initial)
+            .unwrap_or(TargetState::Started);
+        let stored = StoredConnector { config, target };
+        let mut next = self.snapshot_all();
+        next.insert(name.to_string(), stored.clone());
+        self.commit(next)?;
+        if existing.is_some() {
+            let _ = self.worker.remove_connector(name).await;
+        }
+        self.launch(name, &stored).await;
+        Ok(Created {
+            created: existing.is_none(),
+            value: self.info(name, &stored),
+        })
+    }
+
+    async fn set_target(&self, name: &str, target: TargetState) -> HerderResult<()> {
+        let _guard = self.ops.lock().await;
+        let mut next = self.snapshot_all();
+        let entry = next
+            .get_mut(name)
+            .ok_or_else(|| HerderError::NotFound(format!("Unknown connector {name}")))?;
+        entry.target = target;
+        self.commit(next)?;
+        match self.worker.set_target(name, target).await {
+            Err(kconnect_api::ConnectError::NotFound(_)) | Ok(()) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Stops everything.
+    pub async fn shutdown(&self) {
+        let _guard = self.ops.lock().await;
+        self.worker.stop_all().await;
+    }
+}
