@@ -143,12 +143,17 @@ mod tests {
         let path = sub.join("connect.offsets");
         let store = FileOffsetStore::open(&path).unwrap();
         fs::remove_dir(&sub).unwrap();
-        assert!(store.put_all(vec![(b"k".to_vec(), Some(b"v".to_vec()))]).is_err());
+        assert!(store
+            .put_all(vec![(b"k".to_vec(), Some(b"v".to_vec()))])
+            .is_err());
         assert!(store.is_dirty());
         fs::create_dir(&sub).unwrap();
         store.put_all(Vec::new()).unwrap();
         assert!(!store.is_dirty());
-        assert_eq!(FileOffsetStore::open(&path).unwrap().get(b"k"), Some(b"v".to_vec()));
+        assert_eq!(
+            FileOffsetStore::open(&path).unwrap().get(b"k"),
+            Some(b"v".to_vec())
+        );
     }
 
     #[test]
