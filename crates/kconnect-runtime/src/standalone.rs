@@ -102,6 +102,7 @@ pub async fn run(
     let worker_id = format!("{host}:{port}");
     let status = Arc::new(StatusStore::new(&worker_id));
     let worker = Arc::new(Worker::new(config, registry, status, offsets));
+    let supervisor = crate::worker::supervisor::spawn(&worker);
     let herder = Arc::new(StandaloneHerder::new(worker, store, log_levels.clone()));
     let state = Arc::new(RestState {
         herder: herder.clone(),
@@ -131,6 +132,7 @@ pub async fn run(
     for file in connectors {
         let name = file.name.clone();
         if let Err(e) = herder.apply_file(file).await {
+            supervisor.abort();
             herder.shutdown().await;
             server.abort();
             return Err(StartupError::Connector(format!(
@@ -142,6 +144,7 @@ pub async fn run(
     herder.set_ready();
     wait_for_shutdown().await;
     tracing::info!("stopping: committing offsets and stopping tasks");
+    supervisor.abort();
     herder.shutdown().await;
     server.abort();
     Ok(())

@@ -39,24 +39,6 @@ fn flush_timeout(worker: &ConfigMap) -> Duration {
 }
 
 impl ErrorHandler {
-    /// Error handling without a dead letter queue, for task `<connector>-<n>`: retries,
-    /// tolerance and the error log only. [`Self::for_task`] is the complete one.
-    pub fn new(task: String, config: &ConnectorConfig) -> Self {
-        let (connector, n) = task.rsplit_once('-').unwrap_or((&task, "0"));
-        let id = TaskId {
-            connector: connector.to_string(),
-            task: n.parse().unwrap_or(0),
-        };
-        Self {
-            policy: ErrorPolicy::from_config(config),
-            config: config.clone(),
-            task: id,
-            dlq: None,
-            fallback: None,
-            flush_timeout: Duration::from_secs(5),
-        }
-    }
-
     /// The error handling of task `task` of a connector. `worker` and `registry` configure
     /// the dead letter queue clients and the converters that re-serialize records a sink task
     /// reports but the runtime no longer holds.

@@ -98,14 +98,18 @@ impl SinkLoop<'_> {
             }
             if !self.held.is_empty() {
                 let mut batch = Vec::new();
-                while batch.len() < MAX_BATCH {
+                let mut failed = None;
+                while failed.is_none() && batch.len() < MAX_BATCH {
                     let Some(m) = self.held.pop_front() else {
                         break;
                     };
-                    self.accept(&m, &mut batch).await?;
+                    failed = self.accept(&m, &mut batch).await.err();
                 }
                 if !self.deliver(batch, consumer, events, cancel).await? {
                     return Ok(());
+                }
+                if let Some(e) = failed {
+                    return Err(e);
                 }
                 continue;
             }
@@ -122,17 +126,22 @@ impl SinkLoop<'_> {
                         Ok(m) => m,
                         Err(e) => { tracing::warn!(task = %self.r.id, "consumer: {e}"); continue; }
                     };
+                    // A record that fails the task ends the batch; the records before it
+                    // are still delivered (and their offsets committed on the way out).
                     let mut batch = Vec::new();
-                    self.accept(&first, &mut batch).await?;
+                    let mut failed = self.accept(&first, &mut batch).await.err();
                     drop(first);
-                    while batch.len() < MAX_BATCH {
+                    while failed.is_none() && batch.len() < MAX_BATCH {
                         match consumer.recv().now_or_never() {
-                            Some(Ok(m)) => self.accept(&m, &mut batch).await?,
+                            Some(Ok(m)) => failed = self.accept(&m, &mut batch).await.err(),
                             _ => break,
                         }
                     }
                     if !self.deliver(batch, consumer, events, cancel).await? {
                         return Ok(());
+                    }
+                    if let Some(e) = failed {
+                        return Err(e);
                     }
                 }
             }

@@ -20,6 +20,7 @@ use super::source_convert::{prepare, Converted, Prepared};
 use super::topic_creation::TopicCreator;
 use super::TaskId;
 use crate::pipeline::dlq::Delivery;
+use crate::pipeline::errors::trace;
 use crate::pipeline::{ErrorHandler, TaskConverters, TaskErrors, TransformChain};
 use crate::storage::{internal_json::InternalJson, FileOffsetStore};
 use crate::worker::status::{State, StatusStore};
@@ -107,20 +108,18 @@ impl SourceTaskRunner {
             errors.operator.policy().tolerate_all,
             errors.reporter.is_active(),
         ));
+        let context = AckContext {
+            state: acks.clone(),
+        };
         let producer = match self
             .producer_props
             .to_rdkafka()
-            .create_with_context(AckContext {
-                state: acks.clone(),
-            }) {
+            .create_with_context(context)
+        {
             Ok(p) => p,
             Err(e) => {
-                status.put_task(
-                    &id,
-                    State::Failed,
-                    Some(format!("cannot create the Kafka producer: {e}")),
-                );
-                return;
+                let e = ConnectError::other(format!("cannot create the Kafka producer: {e}"));
+                return status.put_task(&id, State::Failed, Some(trace(&e)));
             }
         };
         let mut l = Loop {
@@ -138,11 +137,6 @@ impl SourceTaskRunner {
             Err(e) => status.put_task(&id, State::Failed, Some(trace(&e))),
         }
     }
-}
-
-/// The trace shown for a failure: Java-style exception class and message.
-pub fn trace(e: &ConnectError) -> String {
-    crate::pipeline::errors::trace(e)
 }
 
 impl Loop {
@@ -179,7 +173,10 @@ impl Loop {
                 _ = target.changed() => {}
                 _ = ticker.tick() => self.commit().await?,
                 polled = self.r.task.poll() => match polled {
-                    Ok(records) => self.send_all(records, &cancel).await?,
+                    Ok(records) => if let Err(e) = self.send_all(records, &cancel).await {
+                        // Still commit what was acknowledged before the failure.
+                        break Err(e);
+                    },
                     Err(e) if e.is_retriable() => {
                         tracing::warn!(task = %self.r.id, "poll failed, retrying: {e}");
                         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -7,6 +7,7 @@ mod lifecycle;
 pub mod offsets;
 mod runners;
 pub mod status;
+pub mod supervisor;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};

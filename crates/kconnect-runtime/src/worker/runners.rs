@@ -49,7 +49,7 @@ impl Worker {
             config: task_config,
             chain: TransformChain::build(&self.registry, &config.props)?,
             converters: TaskConverters::build(&self.registry, &self.config.props, &config.props)?,
-            errors: ErrorHandler::new(id.to_string(), config),
+            errors: ErrorHandler::for_task(&id, config, &self.config.props, &self.registry),
             producer_props: client_config::source_producer(
                 &self.config.props,
                 &config.props,
@@ -82,7 +82,7 @@ impl Worker {
             topics_regex: config.topics_regex().map(str::to_string),
             chain: TransformChain::build(&self.registry, &config.props)?,
             converters: TaskConverters::build(&self.registry, &self.config.props, &config.props)?,
-            errors: ErrorHandler::new(id.to_string(), config),
+            errors: ErrorHandler::for_task(&id, config, &self.config.props, &self.registry),
             consumer_props: client_config::sink_consumer(
                 &self.config.props,
                 &config.props,
