@@ -1,7 +1,8 @@
 //! The errant record reporter of sink tasks (KIP-610, Java `WorkerErrantRecordReporter`): a
 //! task reports records it could not write from `put`; they go to the error log and the dead
 //! letter queue like converter failures (stage `TASK_PUT`), and a partition's offsets are not
-//! committed before its reports are stored.
+//! committed before its reports are stored. A record reported with a retriable error is not a
+//! bad record: the error is handed back, so `put` fails retriably and is redelivered.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -166,6 +167,12 @@ impl SinkErrantReporter {
 #[async_trait]
 impl ErrantRecordReporter for SinkErrantReporter {
     async fn report(&self, record: &SinkRecord, error: &ConnectError) -> ConnectResult<()> {
+        if error.is_retriable() {
+            // The target is unavailable, the record is not bad: hand the error back so `put`
+            // fails retriably and the batch is redelivered, instead of a dead letter.
+            tracing::warn!(task = %self.task, "a record reported with a retriable error is not sent to the dead letter queue: {error}");
+            return Err(error.clone());
+        }
         let failure = self
             .operator
             .failure(Stage::TaskPut, SINK_TASK_CLASS, error.clone());
@@ -183,5 +190,112 @@ impl ErrantRecordReporter for SinkErrantReporter {
             return Err(failure.task_error(&self.task.to_string(), &original.describe()));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ConnectorConfig, ConnectorType};
+    use crate::pipeline::retry::ErrorPolicy;
+    use kconnect_api::{ConfigMap, ConnectRecord, Schema, Value};
+    use tokio_util::sync::CancellationToken;
+
+    fn reporter(tolerate_all: bool) -> (SinkErrantReporter, Arc<AtomicBool>) {
+        let props: ConfigMap = [
+            ("name", "s"),
+            ("connector.class", "X"),
+            ("topics", "t"),
+            ("errors.log.enable", "true"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let config = ConnectorConfig::parse(props, ConnectorType::Sink).unwrap();
+        let task = TaskId {
+            connector: "s".into(),
+            task: 0,
+        };
+        let policy = ErrorPolicy {
+            retry_timeout_ms: Some(0),
+            delay_max_ms: 10,
+            tolerate_all,
+        };
+        let flag = Arc::new(AtomicBool::new(false));
+        let r = SinkErrantReporter::new(
+            task.clone(),
+            RetryWithTolerance::new(policy, CancellationToken::new()),
+            Arc::new(ErrorReporter::new(task, &config, None)),
+            BatchOriginals::default(),
+            None,
+            Arc::new(PendingDeliveries::default()),
+            flag.clone(),
+        );
+        (r, flag)
+    }
+
+    fn record() -> SinkRecord {
+        let mut r = ConnectRecord::new("t", Some(Schema::string()), Value::String("v".into()));
+        r.kafka_partition = Some(0);
+        r.kafka_offset = Some(7);
+        SinkRecord {
+            record: r,
+            original_topic: "t".into(),
+            original_kafka_offset: 7,
+            ..SinkRecord::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn tolerance_decides_and_retriable_errors_are_handed_back() {
+        let (all, flag) = reporter(true);
+        let originals = all.originals.clone();
+        originals.lock().unwrap().insert(
+            ("t".into(), 0, 7),
+            OriginalRecord {
+                topic: "t".into(),
+                partition: 0,
+                offset: 7,
+                timestamp: None,
+                timestamp_type: kconnect_api::TimestampType::NoTimestampType,
+                key: None,
+                value: Some(b"raw".to_vec()),
+                headers: vec![],
+            },
+        );
+        assert_eq!(
+            all.report(&record(), &ConnectError::data("no")).await,
+            Ok(())
+        );
+        let down = ConnectError::Retriable("target down".into());
+        assert_eq!(all.report(&record(), &down).await, Err(down.clone()));
+        assert!(!flag.load(Ordering::Relaxed));
+        let (none, flag) = reporter(false);
+        // Not in the batch and no converters to rebuild it: an error, not a silent loss.
+        assert!(none
+            .report(&record(), &ConnectError::data("no"))
+            .await
+            .is_err());
+        none.originals
+            .lock()
+            .unwrap()
+            .extend(originals.lock().unwrap().clone());
+        let err = none
+            .report(&record(), &ConnectError::data("no"))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("Tolerance exceeded in error handler"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("offset=7"), "{err}");
+        assert!(flag.load(Ordering::Relaxed));
+    }
+
+    #[tokio::test]
+    async fn nothing_pending_means_offsets_may_be_committed() {
+        let pending = PendingDeliveries::default();
+        assert_eq!(pending.wait_all(Duration::from_millis(10)).await, Ok(true));
     }
 }

@@ -126,6 +126,8 @@ impl Track {
                 // Restarted by someone else after the supervisor gave up: start afresh.
                 *self = Self::default();
             }
+            // Restarted by someone else before the scheduled restart: that one is moot.
+            self.due = None;
             if status.state == State::Running {
                 let since = *self.up_since.get_or_insert(now);
                 if self.attempts > 0 && now.duration_since(since) >= policy.max {
@@ -284,7 +286,7 @@ mod tests {
             connector: "c".into(),
             task: 0,
         });
-        let p = policy(true, Some(2));
+        let p = policy(true, Some(3));
         let failed = status(
             State::Failed,
             Some("org.apache.kafka.connect.errors.ConnectException: disk gone"),
@@ -300,7 +302,17 @@ mod tests {
         assert!(!t.observe(&who, &failed, &p, t1));
         assert!(!t.observe(&who, &failed, &p, t1 + Duration::from_millis(199)));
         assert!(t.observe(&who, &failed, &p, t1 + Duration::from_millis(200)));
-        // A third failure in a row exceeds max.attempts=2.
+        // Restarted through the REST API while restart 3 was scheduled: the schedule is
+        // dropped.
+        let t2 = t1 + Duration::from_millis(300);
+        assert!(!t.observe(&who, &failed, &p, t2));
+        assert_eq!(
+            (t.attempts, t.due),
+            (3, Some(t2 + Duration::from_millis(400)))
+        );
+        assert!(!t.observe(&who, &status(State::Restarting, None), &p, t2));
+        assert!(t.due.is_none());
+        // A fourth failure in a row exceeds max.attempts=3.
         assert!(!t.observe(&who, &failed, &p, t1 + Duration::from_secs(10)));
         assert!(t.given_up);
         // Once someone restarts it, the count starts over.
