@@ -19,6 +19,9 @@ pub struct FileOffsetStore {
     data: Mutex<HashMap<Vec<u8>, Option<Vec<u8>>>>,
     /// Set while the file lags behind memory (a write failed); the next write catches up.
     dirty: AtomicBool,
+    /// Serializes writers: each takes its snapshot and replaces the file while holding it,
+    /// so concurrent flushes never share the temporary file or put an older snapshot last.
+    write: Mutex<()>,
 }
 
 impl FileOffsetStore {
@@ -42,6 +45,7 @@ impl FileOffsetStore {
             path,
             data: Mutex::new(data.into_iter().collect()),
             dirty: AtomicBool::new(false),
+            write: Mutex::new(()),
         })
     }
 
@@ -72,6 +76,10 @@ impl FileOffsetStore {
     /// the entries stay accepted in memory and the store is marked dirty; any later call
     /// (even with no entries) writes them.
     pub fn put_all(&self, entries: Vec<Entry>) -> ConnectResult<()> {
+        let _writer = self
+            .write
+            .lock()
+            .map_err(|_| ConnectError::other("offset store poisoned"))?;
         let snapshot: Vec<Entry> = {
             let mut data = self
                 .data
@@ -154,6 +162,36 @@ mod tests {
             FileOffsetStore::open(&path).unwrap().get(b"k"),
             Some(b"v".to_vec())
         );
+    }
+
+    #[test]
+    fn concurrent_writers_never_lose_each_others_offsets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("connect.offsets");
+        let store = std::sync::Arc::new(FileOffsetStore::open(&path).unwrap());
+        let writers: Vec<_> = (0..8)
+            .map(|t| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for i in 0..50 {
+                        let key = format!("task{t}").into_bytes();
+                        store
+                            .put_all(vec![(key, Some(format!("{i}").into_bytes()))])
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        let reopened = FileOffsetStore::open(&path).unwrap();
+        for t in 0..8 {
+            assert_eq!(
+                reopened.get(format!("task{t}").as_bytes()),
+                Some(b"49".to_vec())
+            );
+        }
     }
 
     #[test]
