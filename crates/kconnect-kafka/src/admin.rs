@@ -29,9 +29,13 @@ pub struct Admin {
 }
 
 impl Admin {
-    /// Creates an admin client.
+    /// Creates an admin client. Looking a topic up never creates it: brokers with
+    /// `auto.create.topics.enable` would otherwise create it with their defaults before
+    /// kconnect can create it with the connector's settings.
     pub fn new(props: &ClientProps) -> Result<Self, KafkaError> {
-        let client = props.to_rdkafka().create()?;
+        let mut config = props.to_rdkafka();
+        config.set("allow.auto.create.topics", "false");
+        let client = config.create()?;
         Ok(Self {
             client,
             timeout: Duration::from_secs(30),
@@ -60,17 +64,9 @@ impl Admin {
     /// Creates a topic; an already existing topic is not an error. Returns whether this call
     /// created it.
     pub async fn create_topic(&self, spec: &TopicSpec) -> Result<bool, KafkaError> {
-        // The broker default replication is expressed as 1 where -1 is not understood.
-        let replication = if spec.replication_factor < 0 {
-            1
-        } else {
-            spec.replication_factor as i32
-        };
-        let partitions = if spec.partitions < 0 {
-            1
-        } else {
-            spec.partitions
-        };
+        // -1 asks the broker for its default partition count / replication factor.
+        let replication = i32::from(spec.replication_factor.max(-1));
+        let partitions = spec.partitions.max(-1);
         let mut topic = NewTopic::new(&spec.name, partitions, TopicReplication::Fixed(replication));
         for (k, v) in &spec.configs {
             topic = topic.set(k, v);

@@ -29,7 +29,6 @@ const JAVA_ONLY_KEYS: &[&str] = &[
     "default.api.timeout.ms",
     "retry.backoff.max.ms",
     "exclude.internal.topics",
-    "allow.auto.create.topics",
     "max.poll.records",
     "max.poll.interval.ms.ignored",
     "send.buffer.bytes",

@@ -12,6 +12,7 @@ use regex::Regex;
 use crate::config::keys::{TOPIC_CREATION_GROUPS, TOPIC_CREATION_PREFIX};
 
 struct Group {
+    is_default: bool,
     include: Option<Regex>,
     exclude: Option<Regex>,
     partitions: i32,
@@ -97,11 +98,26 @@ fn group(props: &ConfigMap, name: &str, default: Option<(i32, i16)>) -> Result<G
         })
         .collect();
     Ok(Group {
+        is_default: default.is_none(),
         include,
         exclude,
         partitions,
         replication_factor,
         configs,
+    })
+}
+
+/// The first group that claims `topic`. The default group (last) takes every topic not
+/// claimed earlier; any other group claims only topics its `include` matches (as in Java,
+/// an empty include matches nothing), unless its `exclude` matches too.
+fn matching_group<'a>(groups: &'a [Group], topic: &str) -> Option<&'a Group> {
+    groups.iter().find(|g| {
+        let included = match &g.include {
+            Some(r) => r.is_match(topic),
+            None => g.is_default,
+        };
+        let excluded = g.exclude.as_ref().is_some_and(|r| r.is_match(topic));
+        included && !excluded
     })
 }
 
@@ -157,17 +173,9 @@ impl TopicCreator {
             .map_err(|e| ConnectError::Retriable(format!("cannot describe topic {topic}: {e}")))?
             .is_some();
         if !exists {
-            let group = self
-                .groups
-                .iter()
-                .find(|g| {
-                    let included = g.include.as_ref().is_none_or(|r| r.is_match(topic));
-                    let excluded = g.exclude.as_ref().is_some_and(|r| r.is_match(topic));
-                    included && !excluded
-                })
-                .ok_or_else(|| {
-                    ConnectError::other(format!("no topic creation group matches topic {topic}"))
-                })?;
+            let group = matching_group(&self.groups, topic).ok_or_else(|| {
+                ConnectError::other(format!("no topic creation group matches topic {topic}"))
+            })?;
             let spec = TopicSpec {
                 name: topic.to_string(),
                 partitions: group.partitions,
@@ -219,6 +227,19 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("partitions"), "{err}");
+    }
+
+    #[test]
+    fn a_group_without_include_claims_nothing() {
+        let p = props(&[
+            ("topic.creation.groups", "compacted"),
+            ("topic.creation.compacted.exclude", "tmp-.*"),
+            ("topic.creation.default.partitions", "1"),
+            ("topic.creation.default.replication.factor", "1"),
+        ]);
+        let groups = parse_groups(&p).unwrap();
+        assert!(groups[0].include.is_none() && !groups[0].is_default);
+        assert!(matching_group(&groups, "orders").is_some_and(|g| g.is_default));
     }
 
     #[test]
