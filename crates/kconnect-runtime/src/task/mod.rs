@@ -2,7 +2,6 @@
 //! the sink loop (consume → convert → transform → put → commit).
 
 pub mod sink;
-mod sink_commit;
 pub mod sink_context;
 pub mod sink_convert;
 mod sink_loop;
