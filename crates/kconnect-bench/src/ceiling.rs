@@ -16,6 +16,7 @@ use kconnect_kafka::rdkafka::{ClientContext, Offset, TopicPartitionList};
 use kconnect_kafka::ClientProps;
 
 use crate::payload::Payloads;
+use crate::phases::Setup;
 use crate::proc_stats::CpuMeter;
 
 /// How fast a plain client moved the records, and what it cost.
@@ -31,19 +32,30 @@ pub struct Measured {
     pub elapsed_s: f64,
 }
 
-fn worker_map(bootstrap: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([("bootstrap.servers".to_string(), bootstrap.to_string())])
+fn worker_map(bootstrap: &str, extra: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut worker = extra.clone();
+    worker.insert("bootstrap.servers".to_string(), bootstrap.to_string());
+    worker
 }
 
-/// The producer settings of a kconnect source task (no overrides).
-pub fn producer_props(bootstrap: &str) -> ClientProps {
-    client_config::source_producer(&worker_map(bootstrap), &BTreeMap::new(), "bench-producer")
+/// The producer settings of a kconnect source task, with the worker's extra settings.
+pub fn producer_props(bootstrap: &str, extra: &BTreeMap<String, String>) -> ClientProps {
+    client_config::source_producer(
+        &worker_map(bootstrap, extra),
+        &BTreeMap::new(),
+        "bench-producer",
+    )
 }
 
-/// The consumer settings of a kconnect sink task (no overrides), in group `group`.
-pub fn consumer_props(bootstrap: &str, group: &str) -> ClientProps {
+/// The consumer settings of a kconnect sink task in group `group`, with the worker's extra
+/// settings.
+pub fn consumer_props(
+    bootstrap: &str,
+    group: &str,
+    extra: &BTreeMap<String, String>,
+) -> ClientProps {
     client_config::sink_consumer(
-        &worker_map(bootstrap),
+        &worker_map(bootstrap, extra),
         &BTreeMap::new(),
         group,
         "bench-consumer",
@@ -66,18 +78,13 @@ impl ProducerContext for Failures {
 }
 
 /// Sends every payload to partition 0 of `topic` and waits until all are acknowledged.
-pub fn produce(
-    bootstrap: &str,
-    topic: &str,
-    payloads: &Payloads,
-    broker_pid: &str,
-) -> Result<Measured, String> {
-    let producer: BaseProducer<Failures> = producer_props(bootstrap)
+pub fn produce(s: &Setup, topic: &str, payloads: &Payloads) -> Result<Measured, String> {
+    let producer: BaseProducer<Failures> = producer_props(&s.bootstrap, &s.extra)
         .to_rdkafka()
         .create_with_context(Failures::default())
         .map_err(|e| format!("producer: {e}"))?;
     let cpu = CpuMeter::start("self");
-    let broker = CpuMeter::start(broker_pid);
+    let broker = CpuMeter::start(s.broker_pid.as_str());
     let start = Instant::now();
     for i in 0..payloads.len() {
         let mut record = BaseRecord::<(), [u8]>::to(topic)
@@ -115,14 +122,10 @@ pub fn produce(
     })
 }
 
-/// Reads `count` records of `topic` through a consumer group, touching every payload.
-pub fn consume(
-    bootstrap: &str,
-    topic: &str,
-    count: usize,
-    broker_pid: &str,
-) -> Result<Measured, String> {
-    let consumer: BaseConsumer = consumer_props(bootstrap, "bench-ceiling-consumer")
+/// Reads `s.records` records of `topic` through a consumer group, touching every payload.
+pub fn consume(s: &Setup, topic: &str) -> Result<Measured, String> {
+    let count = s.records;
+    let consumer: BaseConsumer = consumer_props(&s.bootstrap, "bench-ceiling-consumer", &s.extra)
         .to_rdkafka()
         .create()
         .map_err(|e| format!("consumer: {e}"))?;
@@ -130,7 +133,7 @@ pub fn consume(
         .subscribe(&[topic])
         .map_err(|e| format!("subscribe: {e}"))?;
     let cpu = CpuMeter::start("self");
-    let broker = CpuMeter::start(broker_pid);
+    let broker = CpuMeter::start(s.broker_pid.as_str());
     let deadline = Instant::now() + Duration::from_secs(600);
     let mut first = None;
     let mut seen = 0usize;
@@ -173,7 +176,9 @@ impl Probe {
         props
             .set("bootstrap.servers", bootstrap)
             .set("group.id", "bench-probe")
-            .set("enable.auto.commit", "false");
+            .set("enable.auto.commit", "false")
+            // Tansu 0.6 sleeps for the whole wait on every fetch, even with data at hand.
+            .set("fetch.wait.max.ms", "10");
         let consumer = props
             .to_rdkafka()
             .create()
@@ -181,13 +186,46 @@ impl Probe {
         Ok(Self { consumer })
     }
 
-    /// The high watermark of partition 0 (records written so far); `None` while the
-    /// topic does not exist.
-    pub fn high_watermark(&self, topic: &str) -> Option<i64> {
-        self.consumer
+    /// What the broker answers for the latest offset of partition 0; `None` while the
+    /// topic does not exist. Tansu 0.6 answers with the base offset of the newest record
+    /// batch plus one, not with the offset after the last record, so this trails the real
+    /// end of the partition by up to one batch (see [`Probe::find`]).
+    pub fn latest_offset(&self, topic: &str) -> Option<i64> {
+        match self
+            .consumer
             .fetch_watermarks(topic, 0, Duration::from_secs(1))
-            .ok()
-            .map(|(_, high)| high)
+        {
+            Ok((_, high)) => Some(high),
+            Err(_) => {
+                // The client does not look for topics it has not seen by itself: ask for the
+                // topic's metadata so that the next call finds it once it exists.
+                let _ = self
+                    .consumer
+                    .fetch_metadata(Some(topic), Duration::from_secs(1));
+                None
+            }
+        }
+    }
+
+    /// The value of the record at offset `target` of partition 0, if there is one yet,
+    /// reading from `from` (which must be the first offset of a record batch, as
+    /// [`latest_offset`](Self::latest_offset) minus one is).
+    pub fn find(&self, topic: &str, from: i64, target: i64) -> Result<Option<Vec<u8>>, String> {
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(topic, 0, Offset::Offset(from))
+            .map_err(|e| e.to_string())?;
+        self.consumer.assign(&tpl).map_err(|e| e.to_string())?;
+        let mut quiet_until = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < quiet_until {
+            if let Some(m) = self.consumer.poll(Duration::from_millis(50)) {
+                let m = m.map_err(|e| e.to_string())?;
+                if m.offset() == target {
+                    return Ok(Some(m.payload().map(<[u8]>::to_vec).unwrap_or_default()));
+                }
+                quiet_until = Instant::now() + Duration::from_secs(2);
+            }
+        }
+        Ok(None)
     }
 
     /// The value of the record at `offset` in partition 0.

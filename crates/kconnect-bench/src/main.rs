@@ -19,6 +19,7 @@ mod proc_stats;
 mod report;
 mod worker;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -59,6 +60,16 @@ struct Args {
     /// Write `perf record` profiles of the kconnect processes into this directory.
     #[arg(long)]
     perf_dir: Option<PathBuf>,
+    /// `consumer.fetch.wait.max.ms` for the sink and the plain consumer alike. Tansu 0.6
+    /// sleeps for half this wait (or all of it, below 250 ms) on every fetch, even when it
+    /// has data, so Java's default of 500 caps any consumer near 25k records/s; 500 measures
+    /// that.
+    #[arg(long, default_value_t = 10)]
+    fetch_wait_ms: u32,
+    /// An extra worker setting (repeatable), e.g. `consumer.fetch.wait.max.ms=10`;
+    /// `producer.*` and `consumer.*` settings apply to the plain clients too.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    settings: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -81,6 +92,11 @@ fn run(args: &Args) -> Result<(), String> {
         return Err("--records must be at least 2 and --runs at least 1".into());
     }
     let binary = worker::find_binary(args.kconnect.clone())?;
+    let mut extra = BTreeMap::from([(
+        "consumer.fetch.wait.max.ms".to_string(),
+        args.fetch_wait_ms.to_string(),
+    )]);
+    extra.extend(parse_settings(&args.settings)?);
     let machine = proc_stats::Machine::describe();
     let load_before = proc_stats::load_average();
     eprintln!("preparing {} records...", args.records);
@@ -108,6 +124,7 @@ fn run(args: &Args) -> Result<(), String> {
             seed: args.seed,
             perf_dir: args.perf_dir.clone(),
             run,
+            extra: extra.clone(),
         };
         let mut figures = RunFigures::default();
         let probe = Probe::new(&setup.bootstrap)?;
@@ -120,23 +137,13 @@ fn run(args: &Args) -> Result<(), String> {
         let mut consumer_rate = None;
         if wants(args, "ceiling") || wants(args, "sink") {
             runtime.block_on(broker.create_topic(CEILING_TOPIC, 1));
-            let produced = ceiling::produce(
-                &setup.bootstrap,
-                CEILING_TOPIC,
-                &payloads,
-                &setup.broker_pid,
-            )?;
+            let produced = ceiling::produce(&setup, CEILING_TOPIC, &payloads)?;
             eprintln!("  plain producer: {produced:?}");
             figures.producer(&produced, args.records);
             producer_rate = Some(produced.records_per_s);
         }
         if wants(args, "ceiling") {
-            let consumed = ceiling::consume(
-                &setup.bootstrap,
-                CEILING_TOPIC,
-                args.records,
-                &setup.broker_pid,
-            )?;
+            let consumed = ceiling::consume(&setup, CEILING_TOPIC)?;
             eprintln!("  plain consumer: {consumed:?}");
             figures.consumer(&consumed, args.records);
             consumer_rate = Some(consumed.records_per_s);
@@ -167,8 +174,9 @@ fn run(args: &Args) -> Result<(), String> {
         "machine": machine,
         "load_average_1m": { "before": load_before, "after": proc_stats::load_average() },
         "client_settings": {
-            "producer": settings(&ceiling::producer_props("<broker>")),
-            "consumer": settings(&ceiling::consumer_props("<broker>", "<group>")),
+            "producer": settings(&ceiling::producer_props("<broker>", &extra)),
+            "consumer": settings(&ceiling::consumer_props("<broker>", "<group>", &extra)),
+            "extra_worker_settings": &extra,
         },
         "summary": rows,
         "runs": runs.iter().map(RunFigures::to_json).collect::<Vec<_>>(),
@@ -177,6 +185,17 @@ fn run(args: &Args) -> Result<(), String> {
     std::fs::write(&args.json, text + "\n").map_err(|e| format!("{}: {e}", args.json.display()))?;
     eprintln!("figures written to {}", args.json.display());
     Ok(())
+}
+
+/// `KEY=VALUE` pairs.
+fn parse_settings(raw: &[String]) -> Result<BTreeMap<String, String>, String> {
+    raw.iter()
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| format!("--set {kv}: expected KEY=VALUE"))
+        })
+        .collect()
 }
 
 fn settings(props: &kconnect_kafka::ClientProps) -> serde_json::Value {

@@ -1,6 +1,7 @@
 //! The kconnect measurements: a Datagen source into a topic, a FileStreamSink out of one,
 //! and an idle worker. Each starts a fresh `kconnect standalone` process.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -32,6 +33,8 @@ pub struct Setup {
     pub perf_dir: Option<PathBuf>,
     /// Run number, for file names.
     pub run: usize,
+    /// Extra worker settings (`--set`).
+    pub extra: BTreeMap<String, String>,
 }
 
 /// How a kconnect pipeline did.
@@ -71,49 +74,41 @@ pub fn source(s: &Setup, payloads: &Payloads, probe: &Probe) -> Result<Pipeline,
         s.seed
     );
     let broker = CpuMeter::start(s.broker_pid.as_str());
-    let mut w = Worker::start(
-        &s.binary,
-        dir.path(),
-        &s.bootstrap,
-        &[("datagen.properties", connector)],
-    )?;
+    let mut w = Worker::start(s, dir.path(), &[("datagen.properties", connector)])?;
     let perf = Perf::start(s, "source", &w.pid());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let (first_at, first_high) = loop {
-        if let Some(high) = probe.high_watermark(SOURCE_TOPIC).filter(|h| *h > 0) {
-            break (w.since_start(), high);
-        }
-        w.check_alive()?;
-        if Instant::now() > deadline {
-            return Err(format!(
-                "no record in {SOURCE_TOPIC} after 60 s:\n{}",
-                w.log()
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    };
     let deadline = Instant::now() + Duration::from_secs(1200);
-    let last_at = loop {
-        let high = probe.high_watermark(SOURCE_TOPIC).unwrap_or(0);
-        if high >= n as i64 {
-            break w.since_start();
+    // The latest offset as the broker reports it, and when it last changed.
+    let mut latest = (0i64, Duration::ZERO);
+    let mut first = None;
+    let (last_at, last_value) = loop {
+        let now = w.since_start();
+        let value = probe.latest_offset(SOURCE_TOPIC).unwrap_or(0);
+        if value != latest.0 {
+            latest = (value, now);
+            first.get_or_insert((now, value));
+        }
+        // Quiet for a second: the newest batch is in; done if it holds the last record.
+        if value > 0 && now - latest.1 > Duration::from_secs(1) {
+            if let Some(last) = probe.find(SOURCE_TOPIC, value - 1, n as i64 - 1)? {
+                break (latest.1, last);
+            }
         }
         w.check_alive()?;
         if Instant::now() > deadline {
             return Err(format!(
-                "only {high} of {n} records after 20 min:\n{}",
+                "{SOURCE_TOPIC} did not get {n} records within 20 min:\n{}",
                 w.log()
             ));
         }
-        std::thread::sleep(Duration::from_millis(10));
+        let pause = if first.is_some() { 10 } else { 1 };
+        std::thread::sleep(Duration::from_millis(pause));
     };
+    let (first_at, first_high) = first.unwrap_or((last_at, 0));
     let (cpu_s, peak_rss_mib) = (w.cpu_seconds(), w.peak_rss_mib());
     let broker_cpu_s = broker.elapsed();
     drop(perf);
     w.stop()?;
-    if probe.read_at(SOURCE_TOPIC, 0)? != payloads.get(0)
-        || probe.read_at(SOURCE_TOPIC, n as i64 - 1)? != payloads.last()
-    {
+    if probe.read_at(SOURCE_TOPIC, 0)? != payloads.get(0) || last_value != payloads.last() {
         return Err("the source wrote other bytes than the plain producer sent".into());
     }
     let elapsed = (last_at - first_at).as_secs_f64().max(1e-9);
@@ -137,12 +132,7 @@ pub fn sink(s: &Setup, payloads: &Payloads) -> Result<Pipeline, String> {
         out.display()
     );
     let broker = CpuMeter::start(s.broker_pid.as_str());
-    let mut w = Worker::start(
-        &s.binary,
-        dir.path(),
-        &s.bootstrap,
-        &[("sink.properties", connector)],
-    )?;
+    let mut w = Worker::start(s, dir.path(), &[("sink.properties", connector)])?;
     let perf = Perf::start(s, "sink", &w.pid());
     let mut tail = LineCounter::default();
     let deadline = Instant::now() + Duration::from_secs(1200);
@@ -195,7 +185,7 @@ pub fn sink(s: &Setup, payloads: &Payloads) -> Result<Pipeline, String> {
 /// A worker without connectors: time to REST ready, then its memory once settled.
 pub fn idle(s: &Setup) -> Result<Idle, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let mut w = Worker::start(&s.binary, dir.path(), &s.bootstrap, &[])?;
+    let mut w = Worker::start(s, dir.path(), &[])?;
     let ready = w.wait_rest_ready(Duration::from_secs(30))?;
     std::thread::sleep(Duration::from_secs(2));
     let rss_mib = w.rss_mib();

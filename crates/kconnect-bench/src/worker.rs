@@ -7,21 +7,27 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::phases::Setup;
 use crate::proc_stats;
 
 /// The worker settings every run uses: JSON with schemas for keys and values, like the
 /// Java reference figures; offsets in the run's directory; everything else default.
-pub fn worker_properties(bootstrap: &str, dir: &Path, rest_port: u16) -> String {
-    format!(
-        "bootstrap.servers={bootstrap}\n\
+pub fn worker_properties(s: &Setup, dir: &Path, rest_port: u16) -> String {
+    let mut text = format!(
+        "bootstrap.servers={}\n\
          key.converter=org.apache.kafka.connect.json.JsonConverter\n\
          value.converter=org.apache.kafka.connect.json.JsonConverter\n\
          key.converter.schemas.enable=true\n\
          value.converter.schemas.enable=true\n\
          offset.storage.file.filename={}\n\
          listeners=http://127.0.0.1:{rest_port}\n",
+        s.bootstrap,
         dir.join("connect.offsets").display()
-    )
+    );
+    for (key, value) in &s.extra {
+        text.push_str(&format!("{key}={value}\n"));
+    }
+    text
 }
 
 /// A running `kconnect standalone` process.
@@ -36,15 +42,11 @@ impl Worker {
     /// Writes `worker.properties` and the connector files into `dir` and starts
     /// `kconnect standalone` on them; the clock for "time since start" starts just before
     /// the process is spawned.
-    pub fn start(
-        binary: &Path,
-        dir: &Path,
-        bootstrap: &str,
-        connectors: &[(&str, String)],
-    ) -> Result<Self, String> {
+    pub fn start(s: &Setup, dir: &Path, connectors: &[(&str, String)]) -> Result<Self, String> {
+        let binary = &s.binary;
         let rest_port = kconnect_testkit::free_port();
         let worker_file = dir.join("worker.properties");
-        write(&worker_file, &worker_properties(bootstrap, dir, rest_port))?;
+        write(&worker_file, &worker_properties(s, dir, rest_port))?;
         let mut files = Vec::new();
         for (name, content) in connectors {
             let path = dir.join(name);
