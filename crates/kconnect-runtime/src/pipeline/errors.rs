@@ -83,6 +83,10 @@ pub enum Verdict {
     /// An error at a stage the framework does not tolerate (Java "Unhandled exception in
     /// error handler").
     Unhandled,
+    /// The task was stopped while a retriable error was being retried: the record is neither
+    /// reported nor skipped, and the task stops cleanly (its offset is not committed, so the
+    /// record is processed again after a restart).
+    Cancelled,
 }
 
 /// A failed operation on one record.
@@ -114,6 +118,7 @@ impl Failure {
             }
             Verdict::RetriesExhausted => "Retries exhausted in error handler",
             Verdict::Unhandled => "Unhandled exception in error handler",
+            Verdict::Cancelled => "The task was stopped while retrying in the error handler",
         };
         let todo = match self.verdict {
             Verdict::RetriesExhausted => format!(

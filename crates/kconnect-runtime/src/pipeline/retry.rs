@@ -96,8 +96,9 @@ impl RetryWithTolerance {
     }
 
     /// Runs `op` (the call of `class` at `stage`). A retriable error is retried after
-    /// [`backoff_ms`] until `errors.retry.timeout`; if it persists, or the task stops
-    /// meanwhile, the failure is [`Verdict::RetriesExhausted`]. Any other error at a
+    /// [`backoff_ms`] until `errors.retry.timeout`; if it persists, the failure is
+    /// [`Verdict::RetriesExhausted`]; if the task stops meanwhile, [`Verdict::Cancelled`]
+    /// (a clean stop, not a task failure). Any other error at a
     /// tolerable stage is [`Verdict::Tolerated`] or [`Verdict::ToleranceExceeded`] by
     /// `errors.tolerance`; at other stages [`Verdict::Unhandled`].
     pub async fn execute<T>(
@@ -125,7 +126,9 @@ impl RetryWithTolerance {
             let remaining = match deadline {
                 None => u64::MAX,
                 Some(d) if now < d => u64::try_from((d - now).as_millis()).unwrap_or(u64::MAX),
-                Some(_) => return Err(self.exhausted(stage, class, error)),
+                Some(_) => {
+                    return Err(self.verdict(stage, class, error, Verdict::RetriesExhausted))
+                }
             };
             let delay = backoff_ms(attempt, self.policy.delay_max_ms, remaining, random_below);
             tracing::debug!(
@@ -136,7 +139,9 @@ impl RetryWithTolerance {
             );
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(delay)) => {}
-                _ = self.cancel.cancelled() => return Err(self.exhausted(stage, class, error)),
+                _ = self.cancel.cancelled() => {
+                    return Err(self.verdict(stage, class, error, Verdict::Cancelled))
+                }
             }
         }
     }
@@ -159,12 +164,12 @@ impl RetryWithTolerance {
         }
     }
 
-    fn exhausted(&self, stage: Stage, class: &str, error: ConnectError) -> Failure {
+    fn verdict(&self, stage: Stage, class: &str, error: ConnectError, verdict: Verdict) -> Failure {
         Failure {
             stage,
             class: class.to_string(),
             error,
-            verdict: Verdict::RetriesExhausted,
+            verdict,
         }
     }
 }
@@ -273,15 +278,24 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn stopping_the_task_ends_the_retries() {
-        let op = operator(None, true);
-        op.cancel.cancel();
-        let f = op
-            .execute(Stage::ValueConverter, "V", || -> ConnectResult<()> {
-                Err(ConnectError::Retriable("down".into()))
-            })
-            .await
-            .unwrap_err();
-        assert_eq!(f.verdict, Verdict::RetriesExhausted);
+    async fn stopping_the_task_ends_the_retries_as_a_cancellation_not_a_failure() {
+        for all in [false, true] {
+            let op = operator(None, all);
+            let stopper = op.cancel.clone();
+            let mut calls = 0;
+            let f = op
+                .execute(Stage::ValueConverter, "V", || -> ConnectResult<()> {
+                    calls += 1;
+                    if calls == 2 {
+                        // Stopped while the second attempt's backoff runs.
+                        stopper.cancel();
+                    }
+                    Err(ConnectError::Retriable("down".into()))
+                })
+                .await
+                .unwrap_err();
+            assert_eq!((calls, f.verdict), (2, Verdict::Cancelled));
+            assert!(f.is_fatal(), "the record must not be skipped");
+        }
     }
 }

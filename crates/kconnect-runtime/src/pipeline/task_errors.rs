@@ -79,6 +79,7 @@ impl ErrorHandler {
             task: self.task.clone(),
             data_failure: Arc::new(AtomicBool::new(false)),
             flush_timeout: self.flush_timeout,
+            stopped: AtomicBool::new(false),
         })
     }
 }
@@ -93,17 +94,25 @@ pub struct TaskErrors {
     task: TaskId,
     data_failure: Arc<AtomicBool>,
     flush_timeout: Duration,
+    /// The task was stopped while an operation was being retried.
+    stopped: AtomicBool,
 }
 
 impl TaskErrors {
     /// Reports a failure on `record`. A tolerated failure gives `Ok` with the pending dead
     /// letter queue write, if any: skip the record. A fatal one gives the error that fails
-    /// the task.
+    /// the task. A [`Verdict::Cancelled`] one (the task stopped during retries) is not
+    /// reported: its error ends the task loop, which then checks
+    /// [`Self::stopped_while_retrying`] to stop cleanly instead of failing.
     pub async fn handle(
         &self,
         failure: Failure,
         record: FailedRecord<'_>,
     ) -> ConnectResult<Option<Delivery>> {
+        if failure.verdict == Verdict::Cancelled {
+            self.stopped.store(true, Ordering::Relaxed);
+            return Err(failure.task_error(&self.task.to_string(), &record.describe()));
+        }
         let delivery = self.reporter.report(&failure, record).await?;
         if !failure.is_fatal() {
             return Ok(delivery);
@@ -141,6 +150,12 @@ impl TaskErrors {
     /// The task's id.
     pub fn task(&self) -> &TaskId {
         &self.task
+    }
+
+    /// Whether the task was stopped while an operation on a record was being retried: the
+    /// error that ended its loop is a clean stop, not a failure.
+    pub fn stopped_while_retrying(&self) -> bool {
+        self.stopped.load(Ordering::Relaxed)
     }
 
     /// Whether the task failed because of a record under `errors.tolerance=none`: restarting

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kconnect_api::plugin::{OffsetStorageReader, SourceTask, SourceTaskContext};
+use kconnect_api::plugin::{SourceTask, SourceTaskContext};
 use kconnect_api::record::OffsetMap;
 use kconnect_api::{ConfigMap, ConnectError, ConnectResult, SourceRecord};
 use kconnect_kafka::rdkafka::error::RDKafkaErrorCode;
@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::source_acks::{AckContext, AckState};
 use super::source_convert::{prepare, Converted, Prepared};
+use super::source_poll::{Detached, PolledTask};
 use super::topic_creation::TopicCreator;
 use super::TaskId;
 use crate::pipeline::dlq::Delivery;
@@ -26,28 +27,7 @@ use crate::storage::{internal_json::InternalJson, FileOffsetStore};
 use crate::worker::status::{State, StatusStore};
 use crate::worker::TargetState;
 
-/// The runtime's context for a source task.
-pub struct SourceContext {
-    configs: ConfigMap,
-    reader: Arc<dyn OffsetStorageReader>,
-}
-
-impl SourceContext {
-    /// A context with the task's configuration and offset reader.
-    pub fn new(configs: ConfigMap, reader: Arc<dyn OffsetStorageReader>) -> Self {
-        Self { configs, reader }
-    }
-}
-
-impl SourceTaskContext for SourceContext {
-    fn configs(&self) -> &ConfigMap {
-        &self.configs
-    }
-
-    fn offset_storage_reader(&self) -> Arc<dyn OffsetStorageReader> {
-        self.reader.clone()
-    }
-}
+pub use super::source_context::SourceContext;
 
 /// Everything a source task loop needs.
 pub struct SourceTaskRunner {
@@ -83,10 +63,15 @@ pub struct SourceTaskRunner {
     pub tolerate_all: bool,
 }
 
-struct Loop {
-    r: SourceTaskRunner,
+/// The state of a running source task.
+pub(super) struct Loop {
+    pub(super) r: SourceTaskRunner,
+    /// The task (`r.task` is a stand-in while the loop runs).
+    pub(super) task: PolledTask,
+    /// Offsets were committed and the task's `commit` was not called yet.
+    pub(super) commit_due: bool,
     producer: ThreadedProducer<AckContext>,
-    acks: Arc<AckState>,
+    pub(super) acks: Arc<AckState>,
     errors: TaskErrors,
     /// Records skipped after a failure, acknowledged once their dead letter queue write is
     /// stored.
@@ -122,8 +107,11 @@ impl SourceTaskRunner {
                 return status.put_task(&id, State::Failed, Some(trace(&e)));
             }
         };
+        let task = std::mem::replace(&mut self.task, Box::new(Detached));
         let mut l = Loop {
             r: self,
+            task: PolledTask::new(task),
+            commit_due: false,
             producer,
             acks,
             errors,
@@ -131,7 +119,7 @@ impl SourceTaskRunner {
             max_in_flight: 100_000,
         };
         let result = l.run(cancel, target).await;
-        let stop = l.r.task.stop().await;
+        let stop = l.task.stop().await;
         match result.and(stop) {
             Ok(()) => status.put_task(&id, State::Unassigned, None),
             Err(e) => status.put_task(&id, State::Failed, Some(trace(&e))),
@@ -145,8 +133,15 @@ impl Loop {
         cancel: CancellationToken,
         mut target: watch::Receiver<TargetState>,
     ) -> ConnectResult<()> {
+        if *target.borrow() == TargetState::Paused {
+            // Created while its connector is paused: PAUSED, started once resumed (Java).
+            self.r.status.put_task(&self.r.id, State::Paused, None);
+            if !super::until_unpaused(&cancel, &mut target).await {
+                return Ok(());
+            }
+        }
         let r = &mut self.r;
-        r.task.start(r.context.clone(), &r.config).await?;
+        self.task.start(r.context.clone(), &r.config).await?;
         r.status.put_task(&r.id, State::Running, None);
         let mut ticker = tokio::time::interval_at(
             tokio::time::Instant::now() + r.flush_interval,
@@ -167,12 +162,19 @@ impl Loop {
                 }
                 continue;
             }
+            if self.commit_due {
+                self.notify_commit().await;
+            }
+            // A poll in progress survives the other branches (see `PolledTask`).
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => break Ok(()),
                 _ = target.changed() => {}
-                _ = ticker.tick() => self.commit().await?,
-                polled = self.r.task.poll() => match polled {
+                _ = ticker.tick() => if let Err(e) = self.commit().await {
+                    // Still drain and commit on the way out.
+                    break Err(e);
+                },
+                polled = self.task.next() => match polled {
                     Ok(records) => if let Err(e) = self.send_all(records, &cancel).await {
                         // Still commit what was acknowledged before the failure.
                         break Err(e);
@@ -187,6 +189,7 @@ impl Loop {
         };
         // Drain in-flight sends and dead letter queue writes, then commit what was
         // acknowledged.
+        self.task.drop_poll();
         let timeout = self.r.flush_timeout;
         let _ = tokio::task::block_in_place(|| self.producer.flush(timeout));
         self.errors.close(timeout);
@@ -195,7 +198,11 @@ impl Loop {
         })
         .await;
         self.commit().await?;
-        outcome
+        match outcome {
+            // Stopped while retrying a record: a clean stop (the record was not skipped).
+            Err(_) if self.errors.stopped_while_retrying() => Ok(()),
+            outcome => outcome,
+        }
     }
 
     fn failure(&self) -> Option<String> {
@@ -209,7 +216,7 @@ impl Loop {
     ) -> ConnectResult<()> {
         for record in records {
             self.send(record, cancel).await?;
-            if cancel.is_cancelled() {
+            if cancel.is_cancelled() || self.failure().is_some() {
                 break;
             }
         }
@@ -285,8 +292,13 @@ impl Loop {
         if let Some(ts) = timestamp {
             base = base.timestamp(ts);
         }
+        // Stopped or failed while waiting for room: give up on this record. It was submitted
+        // and is never acknowledged, so no later offset of its partition is committed.
         loop {
             while self.in_flight() >= self.max_in_flight {
+                if cancel.is_cancelled() || self.failure().is_some() {
+                    return Ok(());
+                }
                 Self::wait_for_acks(&self.acks, cancel).await;
             }
             match self.producer.send(base) {
@@ -295,10 +307,10 @@ impl Loop {
                     if e.rdkafka_error_code() == Some(RDKafkaErrorCode::QueueFull) =>
                 {
                     base = returned;
-                    Self::wait_for_acks(&self.acks, cancel).await;
-                    if cancel.is_cancelled() && self.failure().is_some() {
+                    if cancel.is_cancelled() || self.failure().is_some() {
                         return Ok(());
                     }
+                    Self::wait_for_acks(&self.acks, cancel).await;
                 }
                 Err((e, _)) => {
                     return Err(ConnectError::other(format!(
@@ -374,27 +386,5 @@ impl Loop {
         });
         while self.dlq_acks.try_join_next().is_some() {}
         Ok(())
-    }
-
-    async fn commit(&mut self) -> ConnectResult<()> {
-        let committable = self
-            .acks
-            .submitted
-            .lock()
-            .map(|mut s| s.take_committable())
-            .unwrap_or_default();
-        if !committable.is_empty() || self.r.offsets.is_dirty() {
-            let mut entries = Vec::with_capacity(committable.len());
-            for (key, offset) in committable {
-                entries.push((key, Some(self.r.json.offset_value(&offset)?)));
-            }
-            let store = self.r.offsets.clone();
-            if let Err(e) = tokio::task::block_in_place(|| store.put_all(entries)) {
-                tracing::error!(task = %self.r.id, "offset commit failed, will retry at the next interval: {e}");
-                return Ok(());
-            }
-            tracing::debug!(task = %self.r.id, "committed offsets");
-        }
-        self.r.task.commit().await
     }
 }

@@ -95,6 +95,43 @@ pub struct AckContext {
 
 impl ClientContext for AckContext {}
 
+/// What a failed delivery report means for the record and the task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryFailure {
+    /// The producer was closed with the record still queued (shutdown): nothing to do. The
+    /// record is not acknowledged, so its offset is not committed and it is sent again after
+    /// a restart.
+    Purged,
+    /// Kafka refused the record and `errors.tolerance=all`: report it, then acknowledge it so
+    /// its offset may be committed.
+    Skip,
+    /// The task must fail, for this reason.
+    Fail(String),
+}
+
+/// Decides what a failed delivery means (spec §8.3e).
+pub fn delivery_failure(err: &KafkaError, tolerate_all: bool) -> DeliveryFailure {
+    use RDKafkaErrorCode as C;
+    if matches!(
+        err.rdkafka_error_code(),
+        Some(C::PurgeQueue | C::PurgeInflight)
+    ) {
+        DeliveryFailure::Purged
+    } else if is_unavailable(err) {
+        // Never skip a record because Kafka was down: fail, and let the restart (with its
+        // backoff) send it again from the last committed offset.
+        DeliveryFailure::Fail(format!(
+            "Kafka did not accept a record in time ({err}); the task stops without committing it and can be restarted to send it again"
+        ))
+    } else if tolerate_all {
+        DeliveryFailure::Skip
+    } else {
+        DeliveryFailure::Fail(format!(
+            "Unrecoverable exception from producer send callback: {err}"
+        ))
+    }
+}
+
 impl ProducerContext for AckContext {
     type DeliveryOpaque = usize;
 
@@ -104,25 +141,21 @@ impl ProducerContext for AckContext {
             return;
         };
         let state = &self.state;
-        if is_unavailable(err) {
-            // Never skip a record because Kafka was down: fail, and let the restart (with its
-            // backoff) send it again from the last committed offset.
-            state.fail(format!(
-                "Kafka did not accept a record in time ({err}); the task stops without committing it and can be restarted to send it again"
-            ));
-        } else if state.tolerate_all {
-            if state.log_errors {
-                tracing::error!(
-                    "Error encountered in task {}. Executing stage 'KAFKA_PRODUCE' with class 'org.apache.kafka.connect.runtime.WorkerSourceTask'.\n{err}",
-                    state.task
-                );
+        match delivery_failure(err, state.tolerate_all) {
+            DeliveryFailure::Purged => {
+                tracing::debug!(task = %state.task, "a record still queued when the producer closed was not sent: {err}");
             }
-            tracing::warn!(task = %state.task, "Kafka refused a record, skipped (errors.tolerance=all): {err}");
-            state.ack(opaque);
-        } else {
-            state.fail(format!(
-                "Unrecoverable exception from producer send callback: {err}"
-            ));
+            DeliveryFailure::Skip => {
+                if state.log_errors {
+                    tracing::error!(
+                        "Error encountered in task {}. Executing stage 'KAFKA_PRODUCE' with class 'org.apache.kafka.connect.runtime.WorkerSourceTask'.\n{err}",
+                        state.task
+                    );
+                }
+                tracing::warn!(task = %state.task, "Kafka refused a record, skipped (errors.tolerance=all): {err}");
+                state.ack(opaque);
+            }
+            DeliveryFailure::Fail(reason) => state.fail(reason),
         }
     }
 }
@@ -137,6 +170,29 @@ mod tests {
         let too_large = KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge);
         assert!(is_unavailable(&timeout));
         assert!(!is_unavailable(&too_large));
+    }
+
+    #[test]
+    fn purged_records_are_neither_skipped_nor_failed() {
+        for code in [
+            RDKafkaErrorCode::PurgeQueue,
+            RDKafkaErrorCode::PurgeInflight,
+        ] {
+            let purged = KafkaError::MessageProduction(code);
+            assert_eq!(delivery_failure(&purged, true), DeliveryFailure::Purged);
+            assert_eq!(delivery_failure(&purged, false), DeliveryFailure::Purged);
+        }
+        let too_large = KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge);
+        assert_eq!(delivery_failure(&too_large, true), DeliveryFailure::Skip);
+        assert!(matches!(
+            delivery_failure(&too_large, false),
+            DeliveryFailure::Fail(r) if r.starts_with("Unrecoverable exception from producer send callback")
+        ));
+        let timeout = KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut);
+        assert!(matches!(
+            delivery_failure(&timeout, true),
+            DeliveryFailure::Fail(_)
+        ));
     }
 
     #[test]

@@ -1,0 +1,49 @@
+//! Offset commits of the source loop (spec §8.4): every `offset.flush.interval.ms` and on
+//! the way out, the offsets of acknowledged records are written to the offsets store; then
+//! the task's `commit` is called, once no `poll` is in progress. A task whose `commit`
+//! fails is not failed (Java only logs it).
+
+use kconnect_api::ConnectResult;
+
+use super::source::Loop;
+
+impl Loop {
+    /// Commits the offsets of acknowledged records, then lets the task know.
+    pub(super) async fn commit(&mut self) -> ConnectResult<()> {
+        let committable = self
+            .acks
+            .submitted
+            .lock()
+            .map(|mut s| s.take_committable())
+            .unwrap_or_default();
+        if !committable.is_empty() || self.r.offsets.is_dirty() {
+            let mut entries = Vec::with_capacity(committable.len());
+            for (key, offset) in committable {
+                entries.push((key, Some(self.r.json.offset_value(&offset)?)));
+            }
+            let store = self.r.offsets.clone();
+            if let Err(e) = tokio::task::block_in_place(|| store.put_all(entries)) {
+                tracing::error!(task = %self.r.id, "offset commit failed, will retry at the next interval: {e}");
+                return Ok(());
+            }
+            tracing::debug!(task = %self.r.id, "committed offsets");
+        }
+        self.commit_due = true;
+        self.notify_commit().await;
+        Ok(())
+    }
+
+    /// Calls the task's `commit` after offsets were committed, once no `poll` is in
+    /// progress. Its errors are logged, as Java does.
+    pub(super) async fn notify_commit(&mut self) {
+        if !self.commit_due {
+            return;
+        }
+        if let Some(result) = self.task.commit().await {
+            self.commit_due = false;
+            if let Err(e) = result {
+                tracing::error!(task = %self.r.id, "Exception thrown while calling task.commit(): {e}");
+            }
+        }
+    }
+}
