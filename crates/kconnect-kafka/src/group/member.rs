@@ -23,6 +23,19 @@ enum Command {
     Leave(oneshot::Sender<()>),
 }
 
+/// Asks a running membership to rejoin; cheap to clone and hand to other tasks.
+#[derive(Clone)]
+pub struct RejoinHandle {
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+impl RejoinHandle {
+    /// Asks for a rebalance (rejoins with fresh metadata).
+    pub fn rejoin(&self) {
+        let _ = self.commands.send(Command::Rejoin);
+    }
+}
+
 /// A running group membership. Dropping it stops the membership without leaving the group
 /// (like a crash); call [`leave`](Self::leave) for a graceful exit.
 pub struct GroupMember {
@@ -91,6 +104,13 @@ impl GroupMember {
         let _ = self.commands.send(Command::Rejoin);
     }
 
+    /// A handle other tasks can use to request rebalances.
+    pub fn rejoin_handle(&self) -> RejoinHandle {
+        RejoinHandle {
+            commands: self.commands.clone(),
+        }
+    }
+
     /// Leaves the group (LeaveGroup) and stops, waiting at most the request timeout.
     pub async fn leave(self) {
         let (ack, done) = oneshot::channel();
@@ -124,14 +144,18 @@ impl Membership {
                     }
                 }
             }
-            let step = tokio::select! {
-                step = self.join_and_sync() => step,
-                command = commands.recv() => match command {
-                    Some(Command::Rejoin) => Step::Retry,
-                    Some(Command::Leave(ack)) => return self.leave(Some(ack)).await,
-                    None => return self.leave(None).await,
-                },
-            };
+            // A join in flight is finished, not abandoned, before leaving: a broker may apply
+            // a JoinGroup after a LeaveGroup sent meanwhile (Tansu holds follower joins for
+            // a few seconds), which would bring the departed member back.
+            let step = self.join_and_sync().await;
+            loop {
+                match commands.try_recv() {
+                    Ok(Command::Rejoin) => {}
+                    Ok(Command::Leave(ack)) => return self.leave(Some(ack)).await,
+                    Err(mpsc::error::TryRecvError::Disconnected) => return self.leave(None).await,
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                }
+            }
             match step {
                 Step::Joined(joined) => {
                     let _ = self.events.send(GroupEvent::Assigned(joined));
@@ -207,8 +231,16 @@ impl Membership {
         if self.rebalance_signalled && join.generation == self.generation {
             // The coordinator announced a rebalance but answered the rejoin with the same
             // generation: it dropped a member without starting a new generation (Tansu does
-            // this when it evicts a member on a heartbeat). Leave and join afresh, which
-            // always starts one, so the remaining members' work is reassigned.
+            // this when it evicts a member on a heartbeat). Rejoin with changed metadata, or
+            // leave and join afresh; either starts one, so the remaining members' work is
+            // reassigned.
+            if self.protocol.vary_metadata() {
+                tracing::info!(
+                    generation = join.generation,
+                    "rebalance announced without a new generation; rejoining with new metadata"
+                );
+                return Step::Retry;
+            }
             tracing::info!(
                 generation = join.generation,
                 "rebalance announced without a new generation; rejoining as a new member"

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-pub use member::GroupMember;
+pub use member::{GroupMember, RejoinHandle};
 
 /// How to reach and take part in the group.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +112,14 @@ pub trait GroupProtocol: Send + Sync + 'static {
 
     /// Leader only: the assignment of every member.
     fn assign(&self, leader: &LeaderContext<'_>) -> Vec<(String, Vec<u8>)>;
+
+    /// Makes the next [`metadata`](Self::metadata) differ from the last, if the protocol can
+    /// (returns whether it did). Used when the coordinator announced a rebalance but kept the
+    /// generation: rejoining with changed metadata starts a new one. Protocols that cannot
+    /// return false, and the member leaves and joins afresh instead.
+    fn vary_metadata(&self) -> bool {
+        false
+    }
 }
 
 /// A completed join: this member's place in a generation.

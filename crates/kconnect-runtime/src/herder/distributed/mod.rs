@@ -2,9 +2,13 @@
 //! (spec §7) and keep their state in internal topics (spec §6).
 //!
 //! Layers, bottom up: [`wire`] and [`protocol`] are the byte layouts of the Connect
-//! sub-protocols; [`work`] names units of work; [`assignor`] decides who runs what.
+//! sub-protocols; [`work`] names units of work; [`assignor`] decides who runs what;
+//! [`group_protocol`] is the Connect protocol for the group client (metadata, leader
+//! assignment) and [`member_state`] applies assignments on each member.
 
 pub mod assignor;
+pub mod group_protocol;
+pub mod member_state;
 pub mod protocol;
 pub mod wire;
 pub mod work;

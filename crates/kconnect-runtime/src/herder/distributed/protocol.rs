@@ -114,6 +114,15 @@ pub struct WorkerMetadata {
     pub config_offset: i64,
     /// Incremental only: the member's current assignment, if it has one.
     pub allocation: Option<Assignment>,
+    /// kconnect only: the generation of the last assignment with changes this member
+    /// applied, written as a trailing INT32 that Java readers ignore (they stop after the last
+    /// field they know). It tells a leader which of the changes it sent took effect, even when
+    /// the broker hands it metadata from an earlier join.
+    pub applied: Option<i32>,
+    /// kconnect only: a counter after `applied` that the member changes to make its
+    /// metadata differ, so a broker that kept the generation after a member died starts a
+    /// new one when it rejoins (see `GroupProtocol::vary_metadata`).
+    pub epoch: Option<i32>,
 }
 
 fn put_work(w: &mut Writer, work: &WorkSet) {
@@ -231,6 +240,12 @@ impl WorkerMetadata {
             let allocation = self.allocation.as_ref().map(Assignment::encode);
             w.nullable_bytes(allocation.as_deref());
         }
+        if let Some(n) = self.applied {
+            w.i32(n);
+            if let Some(e) = self.epoch {
+                w.i32(e);
+            }
+        }
         w.finish()
     }
 
@@ -244,11 +259,19 @@ impl WorkerMetadata {
             url: r.string("metadata url")?,
             config_offset: r.i64("metadata config offset")?,
             allocation: None,
+            applied: None,
+            epoch: None,
         };
         if version >= 1 && !r.at_end() {
             if let Some(bytes) = r.nullable_bytes("metadata allocation")? {
                 m.allocation = Some(Assignment::decode(bytes)?);
             }
+        }
+        if !r.at_end() {
+            m.applied = r.i32("metadata applied generation").ok();
+        }
+        if !r.at_end() {
+            m.epoch = r.i32("metadata epoch").ok();
         }
         Ok(m)
     }

@@ -48,6 +48,8 @@ fn metadata_v0_layout() {
         url: "http://a:8083/".into(),
         config_offset: 5,
         allocation: None,
+        applied: None,
+        epoch: None,
     };
     assert_eq!(m.encode(), java);
     assert_eq!(WorkerMetadata::decode(&java).unwrap(), m);
@@ -163,6 +165,8 @@ fn metadata_v2_embeds_the_allocation_with_its_own_header() {
             assigned: WorkSet::of(["c".to_string()], [task("c", 0)]),
             ..Assignment::default()
         }),
+        applied: None,
+        epoch: None,
     };
     assert_eq!(m, expected);
     assert_eq!(m.encode(), java);
@@ -176,6 +180,32 @@ fn metadata_v1_with_null_or_missing_allocation() {
     assert_eq!(m.allocation, None);
     assert_eq!(m.encode(), null);
     assert_eq!(WorkerMetadata::decode(&base).unwrap().allocation, None);
+}
+
+#[test]
+fn trailing_applied_count_is_kconnect_only_and_optional() {
+    let base = cat(&[
+        &[0, 2],
+        &s("u"),
+        &3i64.to_be_bytes(),
+        &[0xFF, 0xFF, 0xFF, 0xFF],
+    ]);
+    let with = cat(&[&base, &7i32.to_be_bytes()]);
+    let m = WorkerMetadata::decode(&with).unwrap();
+    assert_eq!((m.applied, m.allocation.clone()), (Some(7), None));
+    assert_eq!(m.encode(), with);
+    // What a Java worker sends has no count; a Java reader stops before it.
+    assert_eq!(WorkerMetadata::decode(&base).unwrap().applied, None);
+    let v0 = cat(&[
+        &[0, 0],
+        &s("u"),
+        &3i64.to_be_bytes(),
+        &1i32.to_be_bytes(),
+        &[0, 0, 0, 9],
+    ]);
+    let m0 = WorkerMetadata::decode(&v0).unwrap();
+    assert_eq!((m0.applied, m0.epoch), (Some(1), Some(9)));
+    assert_eq!(m0.encode(), v0);
 }
 
 #[test]

@@ -1,0 +1,289 @@
+//! The member side of a rebalance (spec §7.4, "Member side"): turning an assignment into
+//! what to stop and start, keeping the effective assignment (previous − revoked + new), and
+//! deciding when to rejoin.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use kconnect_kafka::group::Joined;
+
+use super::group_protocol::LocalAssignment;
+use super::protocol::{Assignment, ConnectProtocol, CONFIG_MISMATCH};
+use super::work::WorkSet;
+
+/// What the worker must do after a group event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reaction {
+    /// Stop `stop`, then (once the config topic is read up to `config_offset`) start
+    /// `start`. Rejoin right after if `rejoin`, or after `rejoin_after` if set.
+    Apply {
+        /// Work to stop now.
+        stop: WorkSet,
+        /// Work to start.
+        start: WorkSet,
+        /// The config offset the assignment is based on.
+        config_offset: i64,
+        /// Rejoin at once (the assignment changed what this member runs).
+        rejoin: bool,
+        /// Rejoin after this delay (scheduled rebalance).
+        rejoin_after: Option<Duration>,
+    },
+    /// The leader's config was behind: read the config topic to `config_offset`, rejoin.
+    CatchUpAndRejoin {
+        /// Offset to read up to.
+        config_offset: i64,
+    },
+    /// The assignment was empty or unreadable: rejoin.
+    Rejoin,
+}
+
+/// What a member knows of its place in the group.
+pub struct MemberState {
+    local: Arc<Mutex<LocalAssignment>>,
+    generation: i32,
+    member_id: String,
+    leader_id: String,
+    leader_url: String,
+    protocol: Option<ConnectProtocol>,
+}
+
+impl MemberState {
+    /// A member that runs nothing yet; `local` is shared with the group protocol.
+    pub fn new(local: Arc<Mutex<LocalAssignment>>) -> Self {
+        Self {
+            local,
+            generation: -1,
+            member_id: String::new(),
+            leader_id: String::new(),
+            leader_url: String::new(),
+            protocol: None,
+        }
+    }
+
+    /// What this member runs.
+    pub fn owned(&self) -> WorkSet {
+        self.local
+            .lock()
+            .map(|l| l.owned.clone())
+            .unwrap_or_default()
+    }
+
+    /// Generation of the last assignment.
+    pub fn generation(&self) -> i32 {
+        self.generation
+    }
+
+    /// Whether this member is the leader.
+    pub fn is_leader(&self) -> bool {
+        !self.member_id.is_empty() && self.member_id == self.leader_id
+    }
+
+    /// The leader's REST URL (empty before the first assignment).
+    pub fn leader_url(&self) -> &str {
+        &self.leader_url
+    }
+
+    /// The sub-protocol in use.
+    pub fn protocol(&self) -> Option<ConnectProtocol> {
+        self.protocol
+    }
+
+    fn set_owned(&self, owned: WorkSet, last: Option<Assignment>) {
+        if let Ok(mut l) = self.local.lock() {
+            l.owned = owned;
+            if last.is_some() {
+                l.last = last;
+            }
+        }
+    }
+
+    /// A rebalance started. Eager members stop everything before rejoining; incremental
+    /// members keep running.
+    pub fn on_rebalancing(&mut self) -> WorkSet {
+        if self.protocol == Some(ConnectProtocol::Eager) {
+            return self.on_lost();
+        }
+        WorkSet::new()
+    }
+
+    /// Membership was lost: stop everything.
+    pub fn on_lost(&mut self) -> WorkSet {
+        let owned = self.owned();
+        self.set_owned(WorkSet::new(), None);
+        owned
+    }
+
+    /// A new assignment arrived.
+    pub fn on_assigned(&mut self, joined: &Joined) -> Reaction {
+        self.generation = joined.generation;
+        self.member_id = joined.member_id.clone();
+        self.leader_id = joined.leader_id.clone();
+        self.protocol = ConnectProtocol::from_protocol_name(&joined.protocol);
+        if joined.assignment.is_empty() {
+            return Reaction::Rejoin;
+        }
+        let assignment = match Assignment::decode(&joined.assignment) {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!("unreadable assignment: {e}");
+                return Reaction::Rejoin;
+            }
+        };
+        self.leader_url = assignment.leader_url.clone();
+        if assignment.error == CONFIG_MISMATCH {
+            return Reaction::CatchUpAndRejoin {
+                config_offset: assignment.config_offset,
+            };
+        }
+        let owned = self.owned();
+        let incremental = self.protocol.is_some_and(ConnectProtocol::is_incremental);
+        let (stop, next) = if incremental {
+            let stop = assignment.revoked.intersect(&owned);
+            let mut next = owned.minus(&assignment.revoked);
+            next.extend(&assignment.assigned);
+            (stop, next)
+        } else {
+            (
+                owned.minus(&assignment.assigned),
+                assignment.assigned.clone(),
+            )
+        };
+        let start = next.minus(&owned);
+        // Any change is confirmed by rejoining with metadata naming this generation,
+        // so a leader never has to trust metadata older than the changes it sent.
+        let changed = !assignment.revoked.is_empty() || !assignment.assigned.is_empty();
+        if incremental && changed {
+            if let Ok(mut l) = self.local.lock() {
+                l.applied = joined.generation;
+            }
+        }
+        let reaction = Reaction::Apply {
+            stop,
+            start,
+            config_offset: assignment.config_offset,
+            rejoin: incremental && changed,
+            rejoin_after: (incremental && assignment.delay_ms > 0)
+                .then(|| Duration::from_millis(assignment.delay_ms as u64)),
+        };
+        self.set_owned(next, Some(assignment));
+        reaction
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::herder::distributed::work::task;
+
+    fn joined(protocol: &str, a: &Assignment) -> Joined {
+        Joined {
+            generation: 3,
+            member_id: "m1".into(),
+            leader_id: "m0".into(),
+            protocol: protocol.into(),
+            assignment: a.encode(),
+        }
+    }
+
+    #[test]
+    fn incremental_keeps_running_work_and_rejoins_after_revocation() {
+        let mut m = MemberState::new(Arc::new(Mutex::new(LocalAssignment::default())));
+        let first = Assignment {
+            version: 2,
+            leader_url: "http://l/".into(),
+            assigned: WorkSet::of(["a".to_string()], [task("a", 0), task("a", 1)]),
+            ..Assignment::default()
+        };
+        let r = m.on_assigned(&joined("sessioned", &first));
+        assert!(
+            matches!(&r, Reaction::Apply { stop, start, rejoin: true, .. } if stop.is_empty() && start.len() == 3)
+        );
+        let nothing = Assignment {
+            version: 2,
+            leader_url: "http://l/".into(),
+            ..Assignment::default()
+        };
+        assert!(matches!(
+            m.on_assigned(&joined("sessioned", &nothing)),
+            Reaction::Apply { rejoin: false, .. }
+        ));
+        assert_eq!(m.leader_url(), "http://l/");
+        assert!(m.on_rebalancing().is_empty());
+        let second = Assignment {
+            version: 2,
+            revoked: WorkSet::of([], [task("a", 1)]),
+            assigned: WorkSet::of([], [task("b", 0)]),
+            delay_ms: 500,
+            ..Assignment::default()
+        };
+        match m.on_assigned(&joined("sessioned", &second)) {
+            Reaction::Apply {
+                stop,
+                start,
+                rejoin,
+                rejoin_after,
+                ..
+            } => {
+                assert_eq!(stop, WorkSet::of([], [task("a", 1)]));
+                assert_eq!(start, WorkSet::of([], [task("b", 0)]));
+                assert!(rejoin);
+                assert_eq!(rejoin_after, Some(Duration::from_millis(500)));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            m.owned(),
+            WorkSet::of(["a".to_string()], [task("a", 0), task("b", 0)])
+        );
+        assert_eq!(m.on_lost().len(), 3);
+        assert!(m.owned().is_empty());
+    }
+
+    #[test]
+    fn eager_stops_everything_on_rebalance_and_takes_the_full_assignment() {
+        let mut m = MemberState::new(Arc::new(Mutex::new(LocalAssignment::default())));
+        let a = Assignment {
+            assigned: WorkSet::of(["a".to_string()], []),
+            ..Assignment::default()
+        };
+        m.on_assigned(&joined("default", &a));
+        assert_eq!(m.on_rebalancing().len(), 1);
+        let b = Assignment {
+            assigned: WorkSet::of([], [task("a", 0)]),
+            ..Assignment::default()
+        };
+        match m.on_assigned(&joined("default", &b)) {
+            Reaction::Apply {
+                stop,
+                start,
+                rejoin,
+                ..
+            } => {
+                assert!(stop.is_empty() && !rejoin);
+                assert_eq!(start, WorkSet::of([], [task("a", 0)]));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn mismatch_empty_and_garbage_assignments() {
+        let mut m = MemberState::new(Arc::new(Mutex::new(LocalAssignment::default())));
+        let mismatch = Assignment {
+            version: 1,
+            error: CONFIG_MISMATCH,
+            config_offset: 17,
+            ..Assignment::default()
+        };
+        assert_eq!(
+            m.on_assigned(&joined("compatible", &mismatch)),
+            Reaction::CatchUpAndRejoin { config_offset: 17 }
+        );
+        let mut empty = joined("compatible", &mismatch);
+        empty.assignment.clear();
+        assert_eq!(m.on_assigned(&empty), Reaction::Rejoin);
+        empty.assignment = vec![0xFF];
+        assert_eq!(m.on_assigned(&empty), Reaction::Rejoin);
+        assert!(!m.is_leader());
+    }
+}
