@@ -27,14 +27,44 @@ pub const STRUCT10_FIELDS: [&str; 10] = [
     "country",
 ];
 
-const FIRST_NAMES: [&str; 16] = [
-    "Ada", "Alan", "Barbara", "Claude", "Donald", "Edsger", "Frances", "Grace", "John", "Ken",
-    "Leslie", "Margaret", "Niklaus", "Radia", "Tony", "Vint",
+/// First names, and the same in lower case for e-mail addresses (no allocation per record).
+const FIRST_NAMES: [(&str, &str); 16] = [
+    ("Ada", "ada"),
+    ("Alan", "alan"),
+    ("Barbara", "barbara"),
+    ("Claude", "claude"),
+    ("Donald", "donald"),
+    ("Edsger", "edsger"),
+    ("Frances", "frances"),
+    ("Grace", "grace"),
+    ("John", "john"),
+    ("Ken", "ken"),
+    ("Leslie", "leslie"),
+    ("Margaret", "margaret"),
+    ("Niklaus", "niklaus"),
+    ("Radia", "radia"),
+    ("Tony", "tony"),
+    ("Vint", "vint"),
 ];
 
-const LAST_NAMES: [&str; 16] = [
-    "Allen", "Backus", "Cerf", "Dijkstra", "Hamilton", "Hoare", "Hopper", "Kay", "Knuth",
-    "Lamport", "Liskov", "Lovelace", "McCarthy", "Perlman", "Thompson", "Wirth",
+/// Last names, and the same in lower case.
+const LAST_NAMES: [(&str, &str); 16] = [
+    ("Allen", "allen"),
+    ("Backus", "backus"),
+    ("Cerf", "cerf"),
+    ("Dijkstra", "dijkstra"),
+    ("Hamilton", "hamilton"),
+    ("Hoare", "hoare"),
+    ("Hopper", "hopper"),
+    ("Kay", "kay"),
+    ("Knuth", "knuth"),
+    ("Lamport", "lamport"),
+    ("Liskov", "liskov"),
+    ("Lovelace", "lovelace"),
+    ("McCarthy", "mccarthy"),
+    ("Perlman", "perlman"),
+    ("Thompson", "thompson"),
+    ("Wirth", "wirth"),
 ];
 
 const COUNTRIES: [&str; 8] = ["BE", "BR", "CA", "DE", "FR", "IN", "JP", "US"];
@@ -114,18 +144,18 @@ impl Shape {
     }
 
     fn struct10(&self, rng: &mut SplitMix64, sequence: u64) -> Value {
-        let first = FIRST_NAMES[rng.index(FIRST_NAMES.len())];
-        let last = LAST_NAMES[rng.index(LAST_NAMES.len())];
+        let (first, first_lower) = FIRST_NAMES[rng.index(FIRST_NAMES.len())];
+        let (last, last_lower) = LAST_NAMES[rng.index(LAST_NAMES.len())];
         let mut name = String::with_capacity(first.len() + last.len() + 1);
         name.push_str(first);
         name.push(' ');
         name.push_str(last);
-        let email = format!(
-            "{}.{}{}@example.com",
-            first.to_ascii_lowercase(),
-            last.to_ascii_lowercase(),
-            rng.below(1000)
-        );
+        let mut email = String::with_capacity(first.len() + last.len() + 16);
+        email.push_str(first_lower);
+        email.push('.');
+        email.push_str(last_lower);
+        push_number(&mut email, rng.below(1000));
+        email.push_str("@example.com");
         let country = if rng.chance(10) {
             Value::Null
         } else {
@@ -154,6 +184,23 @@ impl Shape {
             }
             Err(_) => Value::Null,
         }
+    }
+}
+
+/// Appends `n` in decimal without going through the formatting machinery.
+fn push_number(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for d in &digits[i..] {
+        out.push(char::from(*d));
     }
 }
 
@@ -223,6 +270,33 @@ mod tests {
         }
         assert!((50..200).contains(&nulls), "{nulls}");
         assert!(names.len() > 100, "{}", names.len());
+    }
+
+    #[test]
+    fn names_and_emails_match() {
+        for (upper, lower) in FIRST_NAMES.iter().chain(LAST_NAMES.iter()) {
+            assert_eq!(upper.to_ascii_lowercase(), *lower);
+        }
+        let shape = Shape::new(ShapeKind::Struct10).unwrap();
+        let value = shape.value(0, 0);
+        let s = value.as_struct().unwrap();
+        let name = s
+            .get("name")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_ascii_lowercase();
+        let email = s.get("email").unwrap().as_str().unwrap();
+        let (first, last) = name.split_once(' ').unwrap();
+        let local = email.strip_suffix("@example.com").unwrap();
+        let digits = local.trim_start_matches(&format!("{first}.{last}"));
+        assert!(digits.parse::<u32>().unwrap() < 1000, "{email}");
+        let mut text = String::new();
+        for n in [0, 7, 10, 999, u64::MAX] {
+            text.clear();
+            push_number(&mut text, n);
+            assert_eq!(text, n.to_string());
+        }
     }
 
     #[test]

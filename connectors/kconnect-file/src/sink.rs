@@ -121,6 +121,10 @@ impl SinkConnector for FileStreamSinkConnector {
 /// Capacity of the write buffer in front of the file.
 const WRITE_BUFFER: usize = 64 * 1024;
 
+/// Largest text buffer kept between batches; a larger one (an unusually big batch) is
+/// released so that one burst does not pin its memory.
+const KEPT_TEXT: usize = 4 * 1024 * 1024;
+
 type Output = BufWriter<Box<dyn AsyncWrite + Unpin + Send>>;
 
 /// Appends record values to a file or standard output (Java
@@ -128,13 +132,15 @@ type Output = BufWriter<Box<dyn AsyncWrite + Unpin + Send>>;
 ///
 /// The file is opened (created if needed) in append mode when the task starts. Each record
 /// becomes its value's Java `String.valueOf` rendering followed by `\n`; null values are
-/// written as `null`. Writes are buffered: `flush` (called by the runtime before it commits
-/// offsets) and `stop` push everything to the file, where readers can see it. They do not
-/// `fsync`.
+/// written as `null`. Each batch given to `put` is rendered into one buffer and written to
+/// the file before `put` returns, so readers see every record put so far, as with Java's
+/// task (which prints each record straight to the file). Nothing is `fsync`ed.
 pub struct FileStreamSinkTask {
     output: Option<Output>,
     /// Where the output goes, for error messages.
     target: String,
+    /// The rendered batch, kept to be reused by the next one.
+    text: String,
 }
 
 impl Default for FileStreamSinkTask {
@@ -149,6 +155,7 @@ impl FileStreamSinkTask {
         Self {
             output: None,
             target: String::new(),
+            text: String::new(),
         }
     }
 
@@ -195,12 +202,20 @@ impl SinkTask for FileStreamSinkTask {
         if records.is_empty() {
             return Ok(());
         }
-        let mut text = String::new();
+        let mut text = std::mem::take(&mut self.text);
+        text.clear();
         for record in &records {
             writeln!(text, "{}", record.record.value)
                 .map_err(|e| ConnectError::data(format!("Cannot render a record value: {e}")))?;
         }
-        let result = self.output()?.write_all(text.as_bytes()).await;
+        let output = self.output()?;
+        let mut result = output.write_all(text.as_bytes()).await;
+        if result.is_ok() {
+            result = output.flush().await;
+        }
+        if text.capacity() <= KEPT_TEXT {
+            self.text = text;
+        }
         result.map_err(|e| self.write_error(e))
     }
 

@@ -73,6 +73,8 @@ async fn appends_to_an_existing_file() {
     task.put(vec![record(0, Value::from("later"))])
         .await
         .unwrap();
+    // Records put are in the file right away (Java prints each one straight to the file).
+    assert_eq!(read(&path), "earlier\nlater\n");
     task.put(Vec::new()).await.unwrap();
     task.flush(&HashMap::new()).await.unwrap();
     assert_eq!(read(&path), "earlier\nlater\n");

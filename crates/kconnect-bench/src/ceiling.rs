@@ -87,9 +87,8 @@ pub fn produce(s: &Setup, topic: &str, payloads: &Payloads) -> Result<Measured, 
     let broker = CpuMeter::start(s.broker_pid.as_str());
     let start = Instant::now();
     for i in 0..payloads.len() {
-        let mut record = BaseRecord::<(), [u8]>::to(topic)
-            .partition(0)
-            .payload(payloads.get(i));
+        // No partition named, like kconnect's records: the partitioner runs for both.
+        let mut record = BaseRecord::<(), [u8]>::to(topic).payload(payloads.get(i));
         loop {
             match producer.send(record) {
                 Ok(()) => break,
