@@ -253,13 +253,18 @@ impl Loop {
             headers: raw_headers,
         } = converted;
         self.r.status.topic_used(&self.r.id.connector, &topic);
-        let mut headers = OwnedHeaders::new_with_capacity(raw_headers.len());
-        for (k, v) in &raw_headers {
-            headers = headers.insert(Header {
-                key: k,
-                value: v.as_deref(),
-            });
-        }
+        // No header list at all for records without headers: librdkafka allocates (and later
+        // frees) one per record otherwise.
+        let headers = (!raw_headers.is_empty()).then(|| {
+            let mut headers = OwnedHeaders::new_with_capacity(raw_headers.len());
+            for (k, v) in &raw_headers {
+                headers = headers.insert(Header {
+                    key: k,
+                    value: v.as_deref(),
+                });
+            }
+            headers
+        });
         if let Some(creator) = self.r.topic_creator.as_mut() {
             let mut backoff = Duration::from_millis(100);
             loop {
@@ -279,7 +284,10 @@ impl Loop {
         }
         let opaque = self.submit(source_partition, source_offset)?;
         let mut base: BaseRecord<'_, [u8], [u8], usize> =
-            BaseRecord::with_opaque_to(&topic, opaque).headers(headers);
+            BaseRecord::with_opaque_to(&topic, opaque);
+        if let Some(headers) = headers {
+            base = base.headers(headers);
+        }
         if let Some(k) = key.as_deref() {
             base = base.key(k);
         }
