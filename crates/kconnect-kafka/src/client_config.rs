@@ -174,11 +174,32 @@ pub fn source_producer(
         .set("max.in.flight.requests.per.connection", "1")
         .set("delivery.timeout.ms", "2147483647")
         .set("partitioner", "murmur2_random")
-        .set("linger.ms", "5");
+        .set("linger.ms", "5")
+        // Java's `buffer.memory` default: at most 32 MiB of records waiting to be sent
+        // (librdkafka's own default is 1 GiB).
+        .set(QUEUE_KBYTES, (JAVA_BUFFER_MEMORY / 1024).to_string());
     props.extend_prefixed(worker, "producer.");
     props.extend_prefixed(connector, "producer.override.");
+    // A Java `buffer.memory` setting bounds librdkafka's queue the same way, unless the
+    // librdkafka setting itself was given.
+    let explicit = worker.contains_key(&format!("producer.{QUEUE_KBYTES}"))
+        || connector.contains_key(&format!("producer.override.{QUEUE_KBYTES}"));
+    if let Some(bytes) = props
+        .get("buffer.memory")
+        .and_then(|b| b.trim().parse::<u64>().ok())
+    {
+        if !explicit {
+            props.set(QUEUE_KBYTES, bytes.div_ceil(1024).max(1).to_string());
+        }
+    }
     props
 }
+
+/// librdkafka's bound on the producer queue, in KiB.
+const QUEUE_KBYTES: &str = "queue.buffering.max.kbytes";
+
+/// Java's default `buffer.memory`, in bytes.
+const JAVA_BUFFER_MEMORY: u64 = 32 * 1024 * 1024;
 
 /// Properties of a sink task's consumer (Java `Worker.baseConsumerConfigs`).
 pub fn sink_consumer(
@@ -193,7 +214,14 @@ pub fn sink_consumer(
         .set("client.id", client_id)
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
-        .set("auto.offset.reset", "earliest");
+        .set("auto.offset.reset", "earliest")
+        // librdkafka prefetches up to 64 MiB and 100k records per partition by default,
+        // which made that queue most of a sink worker's memory. 8 MiB keeps several fetches
+        // ahead of the task; the short backoff resumes fetching as soon as the task has
+        // drained it (librdkafka's default waits a whole second once the queue was full).
+        .set("queued.max.messages.kbytes", "8192")
+        .set("queued.min.messages", "10000")
+        .set("fetch.queue.backoff.ms", "10");
     props.extend_prefixed(worker, "consumer.");
     props.extend_prefixed(connector, "consumer.override.");
     props
@@ -253,5 +281,26 @@ mod tests {
         assert_eq!(c.get("group.id"), Some("connect-s"));
         assert_eq!(c.get("enable.auto.commit"), Some("false"));
         assert_eq!(c.get("auto.offset.reset"), Some("earliest"));
+        assert_eq!(c.get("queued.max.messages.kbytes"), Some("8192"));
+        let c = sink_consumer(
+            &map(&[("consumer.queued.max.messages.kbytes", "65536")]),
+            &BTreeMap::new(),
+            "g",
+            "id",
+        );
+        assert_eq!(c.get("queued.max.messages.kbytes"), Some("65536"));
+    }
+
+    #[test]
+    fn producer_queue_follows_java_buffer_memory() {
+        let p = source_producer(&BTreeMap::new(), &BTreeMap::new(), "p");
+        assert_eq!(p.get("queue.buffering.max.kbytes"), Some("32768"));
+        let worker = map(&[("producer.buffer.memory", "1048577")]);
+        let p = source_producer(&worker, &BTreeMap::new(), "p");
+        assert_eq!(p.get("queue.buffering.max.kbytes"), Some("1025"));
+        assert!(!p.to_rdkafka().config_map().contains_key("buffer.memory"));
+        let connector = map(&[("producer.override.queue.buffering.max.kbytes", "7")]);
+        let p = source_producer(&worker, &connector, "p");
+        assert_eq!(p.get("queue.buffering.max.kbytes"), Some("7"));
     }
 }
