@@ -10,6 +10,7 @@ use kconnect_api::record::OffsetMap;
 use kconnect_api::{
     ConfigMap, ConnectError, ConnectRecord, ConnectResult, Schema, SchemaRef, SourceRecord, Value,
 };
+use tokio::sync::mpsc;
 use tokio::time::{sleep, sleep_until, Instant};
 use tracing::info;
 
@@ -54,6 +55,20 @@ pub struct DatagenTask {
 }
 
 struct Running {
+    /// Generates records on the task's thread: always when paced, and before the prefetch
+    /// thread could be started.
+    generator: Option<Box<Generator>>,
+    /// Batches generated ahead on a thread of their own (unpaced tasks).
+    prefetched: Option<mpsc::Receiver<Vec<SourceRecord>>>,
+    pace: Option<Pace>,
+    task_id: u64,
+    /// Records of this task generated so far, for the log.
+    generated: u64,
+    announced_end: bool,
+}
+
+/// What generates this task's records, in order.
+struct Generator {
     config: DatagenConfig,
     shape: Shape,
     /// Key schema and, for field keys, the field's index.
@@ -62,9 +77,11 @@ struct Running {
     /// Records of this task generated so far (resumed from the committed offset).
     iteration: u64,
     limit: Option<u64>,
-    pace: Option<Pace>,
-    announced_end: bool,
 }
+
+/// Batches a prefetch thread keeps ready: enough to hide generation behind the runtime's
+/// sending of the previous batch, little enough to bound memory.
+const PREFETCHED_BATCHES: usize = 2;
 
 impl Default for DatagenTask {
     fn default() -> Self {
@@ -135,14 +152,34 @@ impl SourceTask for DatagenTask {
                 config.task_id
             );
         }
-        self.state = Some(Running {
+        let generator = Box::new(Generator {
             limit: config.task_records(),
-            pace: config.task_rate().map(|r| Pace::new(r, Instant::now())),
             config,
             shape,
             key,
             partition,
             iteration,
+        });
+        let pace = generator
+            .config
+            .task_rate()
+            .map(|r| Pace::new(r, Instant::now()));
+        let task_id = generator.config.task_id;
+        // Unpaced, the next batches are generated on a thread of their own while the runtime
+        // converts and sends the current one.
+        let (generator, prefetched) = match pace {
+            Some(_) => (Some(generator), None),
+            None => match prefetch(generator) {
+                Ok(batches) => (None, Some(batches)),
+                Err(generator) => (Some(generator), None),
+            },
+        };
+        self.state = Some(Running {
+            generator,
+            prefetched,
+            pace,
+            task_id,
+            generated: iteration,
             announced_end: false,
         });
         self.stopped = false;
@@ -157,21 +194,24 @@ impl SourceTask for DatagenTask {
                 Err(ConnectError::other("DatagenTask polled before start"))
             };
         };
-        let remaining = running
-            .limit
-            .map_or(u64::MAX, |l| l.saturating_sub(running.iteration));
-        if remaining == 0 {
-            if !running.announced_end {
-                running.announced_end = true;
-                info!(
-                    "Datagen task {} generated all its {} records; idling",
-                    running.config.task_id, running.iteration
-                );
+        if let Some(batches) = running.prefetched.as_mut() {
+            match batches.recv().await {
+                Some(batch) => {
+                    running.generated += batch.len() as u64;
+                    return Ok(batch);
+                }
+                // The thread generated everything it had to.
+                None => running.prefetched = None,
             }
-            sleep(self.idle_wait).await;
-            return Ok(Vec::new());
         }
-        let mut count = remaining.min(running.config.batch_size as u64);
+        let Some(generator) = running.generator.as_mut() else {
+            return Ok(running.idle(self.idle_wait).await);
+        };
+        let remaining = generator.remaining();
+        if remaining == 0 {
+            return Ok(running.idle(self.idle_wait).await);
+        }
+        let mut count = remaining.min(generator.config.batch_size as u64);
         if let Some(pace) = running.pace.as_mut() {
             loop {
                 match pace.allowed(Instant::now()) {
@@ -184,7 +224,8 @@ impl SourceTask for DatagenTask {
                 }
             }
         }
-        Ok(running.generate(count))
+        running.generated += count;
+        Ok(generator.generate(count))
     }
 
     async fn stop(&mut self) -> ConnectResult<()> {
@@ -194,7 +235,59 @@ impl SourceTask for DatagenTask {
     }
 }
 
+/// Moves `generator` to a thread that generates batches ahead; gives it back if no thread
+/// can be started. The thread ends when it generated every record or the task dropped the
+/// receiver (stop).
+fn prefetch(
+    generator: Box<Generator>,
+) -> Result<mpsc::Receiver<Vec<SourceRecord>>, Box<Generator>> {
+    let (tx, rx) = mpsc::channel(PREFETCHED_BATCHES);
+    let (handoff_tx, handoff_rx) = std::sync::mpsc::channel::<Box<Generator>>();
+    let name = format!("datagen-{}", generator.config.task_id);
+    let spawned = std::thread::Builder::new().name(name).spawn(move || {
+        let Ok(mut generator) = handoff_rx.recv() else {
+            return;
+        };
+        loop {
+            let count = generator
+                .remaining()
+                .min(generator.config.batch_size as u64);
+            if count == 0 || tx.blocking_send(generator.generate(count)).is_err() {
+                return;
+            }
+        }
+    });
+    match spawned {
+        Ok(_) => match handoff_tx.send(generator) {
+            Ok(()) => Ok(rx),
+            Err(std::sync::mpsc::SendError(back)) => Err(back),
+        },
+        Err(_) => Err(generator),
+    }
+}
+
 impl Running {
+    /// Waits when there is nothing left to generate, so that an idle task does not spin.
+    async fn idle(&mut self, wait: Duration) -> Vec<SourceRecord> {
+        if !self.announced_end {
+            self.announced_end = true;
+            info!(
+                "Datagen task {} generated all its {} records; idling",
+                self.task_id, self.generated
+            );
+        }
+        sleep(wait).await;
+        Vec::new()
+    }
+}
+
+impl Generator {
+    /// Records still to generate (`u64::MAX` when unlimited).
+    fn remaining(&self) -> u64 {
+        self.limit
+            .map_or(u64::MAX, |l| l.saturating_sub(self.iteration))
+    }
+
     /// The next `count` records of this task.
     fn generate(&mut self, count: u64) -> Vec<SourceRecord> {
         let timestamp = now_millis();
