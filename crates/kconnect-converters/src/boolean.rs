@@ -1,13 +1,11 @@
 //! `BooleanConverter` (`org.apache.kafka.connect.converters.BooleanConverter`): one byte,
 //! `0x01` for true and `0x00` for false (Kafka `BooleanSerializer`).
 
-use kconnect_api::plugin::{Converter, HeaderConverter};
 use kconnect_api::value::SchemaAndValue;
-use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectResult, Schema, SchemaRef, SchemaType, Value,
-};
+use kconnect_api::{ConnectError, ConnectResult, Schema, SchemaRef, SchemaType, Value};
 
-use crate::config::{converter_config_def, parse_for_header, parse_for_record, ConverterType};
+use crate::config::ConverterType;
+use crate::plumbing::impl_simple_converter;
 
 /// The Java class name of [`BooleanConverter`].
 pub const BOOLEAN_CONVERTER_CLASS: &str = "org.apache.kafka.connect.converters.BooleanConverter";
@@ -74,64 +72,13 @@ impl BooleanConverter {
     }
 }
 
-impl Converter for BooleanConverter {
-    fn configure(&mut self, props: &ConfigMap, is_key: bool) -> ConnectResult<()> {
-        self.converter_type =
-            parse_for_record(&converter_config_def(), props, is_key)?.converter_type;
-        Ok(())
-    }
-
-    fn serialize(
-        &mut self,
-        _topic: &str,
-        schema: Option<&SchemaRef>,
-        value: &Value,
-    ) -> ConnectResult<Option<Vec<u8>>> {
-        Self::to_bytes(schema, value)
-    }
-
-    fn deserialize(&mut self, _topic: &str, bytes: Option<&[u8]>) -> ConnectResult<SchemaAndValue> {
-        Self::to_value(bytes)
-    }
-
-    fn config_def(&self) -> ConfigDef {
-        converter_config_def()
-    }
-}
-
-impl HeaderConverter for BooleanConverter {
-    fn configure(&mut self, props: &ConfigMap) -> ConnectResult<()> {
-        self.converter_type = parse_for_header(&converter_config_def(), props)?.converter_type;
-        Ok(())
-    }
-
-    fn serialize_header(
-        &mut self,
-        _topic: &str,
-        _header_key: &str,
-        schema: Option<&SchemaRef>,
-        value: &Value,
-    ) -> ConnectResult<Option<Vec<u8>>> {
-        Self::to_bytes(schema, value)
-    }
-
-    fn deserialize_header(
-        &mut self,
-        _topic: &str,
-        _header_key: &str,
-        bytes: Option<&[u8]>,
-    ) -> ConnectResult<SchemaAndValue> {
-        Self::to_value(bytes)
-    }
-
-    fn config_def(&self) -> ConfigDef {
-        converter_config_def()
-    }
-}
+impl_simple_converter!(BooleanConverter);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kconnect_api::plugin::{Converter, HeaderConverter};
+    use kconnect_api::ConfigMap;
 
     #[test]
     fn writes_one_byte() {

@@ -15,6 +15,7 @@ mod boolean;
 mod bytes;
 mod header;
 mod number;
+mod plumbing;
 pub mod registry;
 mod string;
 

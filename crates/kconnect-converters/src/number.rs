@@ -5,11 +5,11 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use kconnect_api::plugin::{Converter, HeaderConverter};
 use kconnect_api::value::SchemaAndValue;
-use kconnect_api::{ConfigDef, ConfigMap, ConnectError, ConnectResult, Schema, SchemaRef, Value};
+use kconnect_api::{ConnectError, ConnectResult, Schema, SchemaRef, Value};
 
-use crate::config::{converter_config_def, parse_for_header, parse_for_record, ConverterType};
+use crate::config::ConverterType;
+use crate::plumbing::impl_simple_converter;
 
 /// One fixed-width number layout: what a number converter accepts, writes and reads.
 pub trait NumberFormat: Send + 'static {
@@ -130,8 +130,9 @@ impl<F: NumberFormat> NumberConverter<F> {
         self.converter_type
     }
 
-    /// The value's encoding; `None` for null.
-    pub fn to_bytes(value: &Value) -> ConnectResult<Option<Vec<u8>>> {
+    /// The value's encoding; `None` for null. The schema is not consulted: like Java's, the
+    /// number converters go by the value's type.
+    pub fn to_bytes(_schema: Option<&SchemaRef>, value: &Value) -> ConnectResult<Option<Vec<u8>>> {
         if value.is_null() {
             return Ok(None);
         }
@@ -187,57 +188,4 @@ impl<F: NumberFormat> fmt::Debug for NumberConverter<F> {
     }
 }
 
-impl<F: NumberFormat> Converter for NumberConverter<F> {
-    fn configure(&mut self, props: &ConfigMap, is_key: bool) -> ConnectResult<()> {
-        self.converter_type =
-            parse_for_record(&converter_config_def(), props, is_key)?.converter_type;
-        Ok(())
-    }
-
-    fn serialize(
-        &mut self,
-        _topic: &str,
-        _schema: Option<&SchemaRef>,
-        value: &Value,
-    ) -> ConnectResult<Option<Vec<u8>>> {
-        Self::to_bytes(value)
-    }
-
-    fn deserialize(&mut self, _topic: &str, bytes: Option<&[u8]>) -> ConnectResult<SchemaAndValue> {
-        Self::to_value(bytes)
-    }
-
-    fn config_def(&self) -> ConfigDef {
-        converter_config_def()
-    }
-}
-
-impl<F: NumberFormat> HeaderConverter for NumberConverter<F> {
-    fn configure(&mut self, props: &ConfigMap) -> ConnectResult<()> {
-        self.converter_type = parse_for_header(&converter_config_def(), props)?.converter_type;
-        Ok(())
-    }
-
-    fn serialize_header(
-        &mut self,
-        _topic: &str,
-        _header_key: &str,
-        _schema: Option<&SchemaRef>,
-        value: &Value,
-    ) -> ConnectResult<Option<Vec<u8>>> {
-        Self::to_bytes(value)
-    }
-
-    fn deserialize_header(
-        &mut self,
-        _topic: &str,
-        _header_key: &str,
-        bytes: Option<&[u8]>,
-    ) -> ConnectResult<SchemaAndValue> {
-        Self::to_value(bytes)
-    }
-
-    fn config_def(&self) -> ConfigDef {
-        converter_config_def()
-    }
-}
+impl_simple_converter!(generic F: NumberFormat; NumberConverter<F>);
