@@ -1,6 +1,8 @@
 //! End-to-end tests of the Datagen source on a real broker: the bytes it writes and exact
 //! resumption after a restart.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::time::Duration;
