@@ -16,12 +16,14 @@ use kconnect_runtime::herder::distributed::group_protocol::{
     ConfigSource, ConnectGroupProtocol, LocalAssignment,
 };
 use kconnect_runtime::herder::distributed::member_state::{MemberState, Reaction};
-use kconnect_runtime::herder::distributed::{ConnectProtocol, WorkSet};
+use kconnect_runtime::herder::distributed::ConnectProtocol;
 use kconnect_runtime::storage::config_records::ConfigRecord;
 use kconnect_runtime::storage::config_state::ConfigState;
 use kconnect_runtime::task::TaskId;
 use kconnect_testkit::Broker;
-use tokio::sync::watch;
+
+mod distributed_support;
+use distributed_support::{all_owned_by, wait_for, Ledger};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -31,109 +33,6 @@ const CONVERGE: Duration = Duration::from_secs(60);
 /// holds every follower's JoinGroup for 3 s (a new leader needs members to confirm what they
 /// run before it hands out work).
 const FAILOVER_BOUND: Duration = Duration::from_secs(6 + 15);
-
-fn items(w: &WorkSet) -> Vec<String> {
-    w.connectors
-        .iter()
-        .map(|c| format!("c:{c}"))
-        .chain(w.tasks.iter().map(|t| format!("t:{t}")))
-        .collect()
-}
-
-/// Who runs what, with every violation of "one owner" recorded.
-#[derive(Default)]
-struct Ledger {
-    owners: Mutex<BTreeMap<String, String>>,
-    stopped: Mutex<Vec<(String, String)>>,
-    violations: Mutex<Vec<String>>,
-    changed: Mutex<Option<watch::Sender<u64>>>,
-}
-
-impl Ledger {
-    fn start(&self, worker: &str, work: &WorkSet) {
-        let mut owners = self.owners.lock().unwrap();
-        for item in items(work) {
-            if let Some(other) = owners.insert(item.clone(), worker.to_string()) {
-                if other != worker {
-                    self.violations
-                        .lock()
-                        .unwrap()
-                        .push(format!("{item} on {other} and {worker}"));
-                }
-            }
-        }
-        self.bump();
-    }
-
-    fn stop(&self, worker: &str, work: &WorkSet) {
-        let mut owners = self.owners.lock().unwrap();
-        for item in items(work) {
-            if owners.get(&item).is_some_and(|w| w == worker) {
-                owners.remove(&item);
-            }
-            self.stopped
-                .lock()
-                .unwrap()
-                .push((worker.to_string(), item));
-        }
-        self.bump();
-    }
-
-    /// A crashed process runs nothing.
-    fn crash(&self, worker: &str) {
-        self.owners.lock().unwrap().retain(|_, w| w != worker);
-        self.bump();
-    }
-
-    fn bump(&self) {
-        if let Some(tx) = self.changed.lock().unwrap().as_ref() {
-            tx.send_modify(|n| *n += 1);
-        }
-    }
-
-    fn owners(&self) -> BTreeMap<String, String> {
-        self.owners.lock().unwrap().clone()
-    }
-}
-
-/// Waits (event-driven, bounded) until the owners satisfy `cond`.
-async fn wait_for(
-    ledger: &Ledger,
-    changes: &mut watch::Receiver<u64>,
-    within: Duration,
-    what: &str,
-    cond: impl Fn(&BTreeMap<String, String>) -> bool,
-) {
-    let deadline = Instant::now() + within;
-    while !cond(&ledger.owners()) {
-        if tokio::time::timeout_at(deadline, changes.changed())
-            .await
-            .is_err()
-        {
-            panic!(
-                "{what}: not reached within {within:?}; owners: {:?}",
-                ledger.owners()
-            );
-        }
-    }
-}
-
-fn per_worker(owners: &BTreeMap<String, String>) -> BTreeMap<String, usize> {
-    let mut counts = BTreeMap::new();
-    for w in owners.values() {
-        *counts.entry(w.clone()).or_default() += 1;
-    }
-    counts
-}
-
-fn all_owned_by(owners: &BTreeMap<String, String>, total: usize, workers: &[&str]) -> bool {
-    let counts = per_worker(owners);
-    owners.len() == total
-        && counts.keys().all(|w| workers.contains(&w.as_str()))
-        && workers
-            .iter()
-            .all(|w| counts.get(*w).is_some_and(|n| *n >= total / workers.len()))
-}
 
 /// Three connectors with two tasks each.
 fn config() -> ConfigState {
@@ -231,10 +130,9 @@ fn start_worker(broker: &Broker, name: &str, ledger: Arc<Ledger>, leader: Leader
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn work_runs_once_fails_over_rebalances_on_join_and_on_leave() {
     let broker = Broker::start();
-    let ledger = Arc::new(Ledger::default());
+    let (ledger, mut changes) = Ledger::new();
+    let ledger = Arc::new(ledger);
     let leader: Leader = Arc::default();
-    let (tx, mut changes) = watch::channel(0u64);
-    *ledger.changed.lock().unwrap() = Some(tx);
     let total = 9;
     let mut workers: BTreeMap<String, TestWorker> = BTreeMap::new();
     for name in ["a", "b", "c"] {

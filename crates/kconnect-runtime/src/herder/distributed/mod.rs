@@ -5,13 +5,15 @@
 //! sub-protocols; [`work`] names units of work; [`assignor`] decides who runs what;
 //! [`group_protocol`] is the Connect protocol for the group client (metadata, leader
 //! assignment) and [`member_state`] applies assignments on each member; [`config`] reads the
-//! distributed worker settings and [`signing`] signs and verifies internal requests.
+//! distributed worker settings and [`signing`] signs and verifies internal requests;
+//! [`runtime`] is the coordination loop that applies assignments through a worker.
 
 pub mod assignor;
 pub mod config;
 pub mod group_protocol;
 pub mod member_state;
 pub mod protocol;
+pub mod runtime;
 pub mod signing;
 pub mod wire;
 pub mod work;
