@@ -6,11 +6,14 @@
 //! [`group_protocol`] is the Connect protocol for the group client (metadata, leader
 //! assignment) and [`member_state`] applies assignments on each member; [`config`] reads the
 //! distributed worker settings and [`signing`] signs and verifies internal requests;
-//! [`runtime`] is the coordination loop that applies assignments through a worker.
+//! [`runtime`] is the coordination loop that applies assignments through a worker, and
+//! [`forwarder`] sends followers' task configs to the leader over [`http_client`].
 
 pub mod assignor;
 pub mod config;
+pub mod forwarder;
 pub mod group_protocol;
+pub mod http_client;
 pub mod member_state;
 pub mod protocol;
 pub mod runtime;

@@ -5,9 +5,10 @@
 //! its own tasks, so a runner that is slow to start or stop work never costs the membership.
 
 use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use kconnect_api::{ConfigMap, ConnectResult};
+use kconnect_api::{ConfigMap, ConnectError, ConnectResult};
 use kconnect_kafka::group::{GroupConfig, GroupEvent, GroupMember, GroupProtocol, RejoinHandle};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -15,7 +16,10 @@ use tokio::task::JoinHandle;
 use super::config::DistributedConfig;
 use super::group_protocol::{ConfigSource, ConnectGroupProtocol, LocalAssignment};
 use super::member_state::{MemberState, Reaction};
+use super::protocol::ConnectProtocol;
+use super::signing::{generate_key, key_is_due};
 use super::work::WorkSet;
+use crate::storage::config_records::SessionKey;
 use crate::storage::config_state::{ConfigState, ConfigUpdate};
 use crate::storage::kafka_config_store::KafkaConfigStore;
 
@@ -224,6 +228,7 @@ impl Loop {
                         "config topic not read up to the assignment; rejoining"
                     );
                 }
+                self.maintain_session_key().await;
                 let snapshot = self.store.snapshot();
                 let generated = self.runner.start(&start, &snapshot).await;
                 for (connector, tasks) in generated {
@@ -245,6 +250,43 @@ impl Loop {
                 self.rejoin.rejoin();
             }
             Reaction::Rejoin => self.rejoin.rejoin(),
+        }
+    }
+
+    /// The leader of a `sessioned` group keeps a current session key on the config topic.
+    async fn maintain_session_key(&self) {
+        if !self.state.is_leader() || self.state.protocol() != Some(ConnectProtocol::Sessioned) {
+            return;
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_default();
+        let c = &self.config;
+        let snapshot = self.store.snapshot();
+        let algorithm = &c.key_generation_algorithm;
+        if !key_is_due(
+            snapshot.session_key(),
+            algorithm,
+            c.key_size,
+            c.key_ttl_ms,
+            now,
+        ) {
+            return;
+        }
+        let written = match generate_key(algorithm, c.key_size) {
+            Ok(key) => {
+                let key = SessionKey {
+                    key,
+                    algorithm: algorithm.clone(),
+                    creation_timestamp: now,
+                };
+                self.store.put_session_key(key).await
+            }
+            Err(e) => Err(ConnectError::other(e.to_string())),
+        };
+        if let Err(e) = written {
+            tracing::error!("could not write a new session key: {e}");
         }
     }
 

@@ -104,6 +104,24 @@ pub fn generate_key(algorithm: &str, bits: Option<u32>) -> Result<Vec<u8>, Signi
     Ok(key)
 }
 
+/// Whether the leader must write a new session key: none yet, it expired
+/// (`creation + inter.worker.key.ttl.ms`), or its algorithm or size differs from the
+/// configured ones.
+pub fn key_is_due(
+    current: Option<&crate::storage::config_records::SessionKey>,
+    algorithm: &str,
+    bits: Option<u32>,
+    ttl_ms: u64,
+    now_ms: i64,
+) -> bool {
+    let Some(key) = current else {
+        return true;
+    };
+    let expired = key.creation_timestamp.saturating_add(ttl_ms as i64) <= now_ms;
+    let other_size = bits.is_some_and(|b| (b as usize).div_ceil(8) != key.key.len());
+    expired || key.algorithm != algorithm || other_size
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +142,45 @@ mod tests {
         );
         let raw512 = mac(b"Jefe", "HmacSHA512", b"what do ya want for nothing?").unwrap();
         assert!(hex(&raw512).starts_with("164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd6"));
+    }
+
+    #[test]
+    fn keys_rotate_when_missing_expired_or_configured_differently() {
+        let key = crate::storage::config_records::SessionKey {
+            key: vec![0; 32],
+            algorithm: "HmacSHA256".into(),
+            creation_timestamp: 1_000,
+        };
+        assert!(key_is_due(None, "HmacSHA256", None, 3_600_000, 0));
+        assert!(!key_is_due(
+            Some(&key),
+            "HmacSHA256",
+            None,
+            3_600_000,
+            2_000
+        ));
+        assert!(key_is_due(
+            Some(&key),
+            "HmacSHA256",
+            None,
+            3_600_000,
+            3_601_000
+        ));
+        assert!(key_is_due(Some(&key), "HmacSHA512", None, 3_600_000, 2_000));
+        assert!(key_is_due(
+            Some(&key),
+            "HmacSHA256",
+            Some(128),
+            3_600_000,
+            2_000
+        ));
+        assert!(!key_is_due(
+            Some(&key),
+            "HmacSHA256",
+            Some(256),
+            3_600_000,
+            2_000
+        ));
     }
 
     #[test]
