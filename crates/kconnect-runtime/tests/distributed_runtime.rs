@@ -185,6 +185,14 @@ async fn connectors_from_the_config_topic_run_exactly_once() {
         "{:?}",
         ledger.violations.lock().unwrap()
     );
+    // The leader of the sessioned group wrote a session key for signed internal requests.
+    admin.read_to_end().await.unwrap();
+    let key = admin
+        .snapshot()
+        .session_key()
+        .cloned()
+        .expect("session key");
+    assert_eq!((key.algorithm.as_str(), key.key.len()), ("HmacSHA256", 32));
     let views: Vec<_> = workers.iter().map(DistributedRuntime::view).collect();
     assert_eq!(views.iter().filter(|v| v.is_leader).count(), 1, "{views:?}");
     for w in workers {
