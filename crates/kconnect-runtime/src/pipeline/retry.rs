@@ -107,11 +107,10 @@ impl RetryWithTolerance {
         class: &str,
         mut op: impl FnMut() -> ConnectResult<T>,
     ) -> Result<T, Failure> {
-        let start = Instant::now();
-        let deadline = self
-            .policy
-            .retry_timeout_ms
-            .map(|ms| start + Duration::from_millis(ms));
+        // This runs at every stage of every record, and the first attempt nearly always
+        // succeeds: the clock is only read once it failed, so the retry timeout counts from
+        // the first failure (the first attempt's own duration aside, as Java counts).
+        let mut deadline = None;
         let mut attempt = 0u32;
         loop {
             attempt = attempt.saturating_add(1);
@@ -123,6 +122,11 @@ impl RetryWithTolerance {
                 return Err(self.failure(stage, class, error));
             }
             let now = Instant::now();
+            let deadline = *deadline.get_or_insert_with(|| {
+                self.policy
+                    .retry_timeout_ms
+                    .map(|ms| now + Duration::from_millis(ms))
+            });
             let remaining = match deadline {
                 None => u64::MAX,
                 Some(d) if now < d => u64::try_from((d - now).as_millis()).unwrap_or(u64::MAX),
