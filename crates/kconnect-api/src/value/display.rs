@@ -5,70 +5,132 @@ use std::fmt;
 
 use super::Value;
 
-/// Splits Rust's shortest round-trip scientific form (`1.5e0`) into digits and exponent.
-fn shortest_digits(sci: &str) -> (String, i32) {
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    (digits, exp.parse().unwrap_or(0))
+/// A stack buffer for Rust's `{:e}` rendering of a float (never more than 30 bytes), so
+/// that rendering a number allocates nothing.
+struct Scientific {
+    buf: [u8; 48],
+    len: usize,
 }
 
-fn java_float_text(negative: bool, sci: &str, is_zero: bool) -> String {
-    let sign = if negative { "-" } else { "" };
-    if is_zero {
-        return format!("{sign}0.0");
+impl Scientific {
+    /// Rust's shortest round-trip scientific form of `v` (`1.5e0`).
+    fn of(v: impl fmt::LowerExp) -> Result<Self, fmt::Error> {
+        let mut s = Self {
+            buf: [0; 48],
+            len: 0,
+        };
+        fmt::write(&mut s, format_args!("{v:e}"))?;
+        Ok(s)
     }
-    let (digits, exp) = shortest_digits(sci);
-    let digits = digits.trim_end_matches('0');
-    let digits = if digits.is_empty() { "0" } else { digits };
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("0e0")
+    }
+}
+
+impl fmt::Write for Scientific {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Writes a finite number Java's way, given Rust's shortest `{:e}` form of its magnitude.
+fn write_java_float(
+    out: &mut impl fmt::Write,
+    negative: bool,
+    sci: &str,
+    is_zero: bool,
+) -> fmt::Result {
+    if negative {
+        out.write_char('-')?;
+    }
+    if is_zero {
+        return out.write_str("0.0");
+    }
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mut buf = [0u8; 40];
+    let mut n = 0;
+    for b in mantissa.bytes().filter(u8::is_ascii_digit) {
+        if n < buf.len() {
+            buf[n] = b;
+            n += 1;
+        }
+    }
+    while n > 1 && buf[n - 1] == b'0' {
+        n -= 1;
+    }
+    let digits = std::str::from_utf8(&buf[..n.max(1)]).unwrap_or("0");
+    let digits = if n == 0 { "0" } else { digits };
     if (-3..7).contains(&exp) {
         // Plain notation with at least one digit on each side of the point.
         let point = exp + 1;
         if point <= 0 {
-            format!("{sign}0.{}{digits}", "0".repeat((-point) as usize))
+            out.write_str("0.")?;
+            for _ in 0..(-point) {
+                out.write_char('0')?;
+            }
+            out.write_str(digits)
         } else if (point as usize) >= digits.len() {
-            format!(
-                "{sign}{digits}{}.0",
-                "0".repeat(point as usize - digits.len())
-            )
+            out.write_str(digits)?;
+            for _ in 0..(point as usize - digits.len()) {
+                out.write_char('0')?;
+            }
+            out.write_str(".0")
         } else {
             let (int, frac) = digits.split_at(point as usize);
-            format!("{sign}{int}.{frac}")
+            out.write_str(int)?;
+            out.write_char('.')?;
+            out.write_str(frac)
         }
     } else {
         let (first, rest) = digits.split_at(1);
         let rest = if rest.is_empty() { "0" } else { rest };
-        format!("{sign}{first}.{rest}E{exp}")
+        write!(out, "{first}.{rest}E{exp}")
     }
+}
+
+/// Writes a double as Java's `Double.toString` does, without allocating.
+fn write_f64(out: &mut impl fmt::Write, v: f64) -> fmt::Result {
+    if v.is_nan() {
+        return out.write_str("NaN");
+    }
+    if v.is_infinite() {
+        return out.write_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
+    }
+    let sci = Scientific::of(v.abs())?;
+    write_java_float(out, v.is_sign_negative(), sci.as_str(), v == 0.0)
+}
+
+/// Writes a float as Java's `Float.toString` does, without allocating.
+fn write_f32(out: &mut impl fmt::Write, v: f32) -> fmt::Result {
+    if v.is_nan() {
+        return out.write_str("NaN");
+    }
+    if v.is_infinite() {
+        return out.write_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
+    }
+    let sci = Scientific::of(v.abs())?;
+    write_java_float(out, v.is_sign_negative(), sci.as_str(), v == 0.0)
 }
 
 /// Renders a double the way Java's `Double.toString` does (`2.0`, `1.0E20`, `1.0E-5`, `NaN`).
 pub fn java_f64_to_string(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
-    }
-    java_float_text(v.is_sign_negative(), &format!("{:e}", v.abs()), v == 0.0)
+    let mut text = String::new();
+    // Writing into a String cannot fail.
+    let _ = write_f64(&mut text, v);
+    text
 }
 
 /// Renders a float the way Java's `Float.toString` does.
 pub fn java_f32_to_string(v: f32) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
-    }
-    java_float_text(v.is_sign_negative(), &format!("{:e}", v.abs()), v == 0.0)
+    let mut text = String::new();
+    let _ = write_f32(&mut text, v);
+    text
 }
 
 impl fmt::Display for Value {
@@ -81,8 +143,8 @@ impl fmt::Display for Value {
             Value::Int16(v) => write!(f, "{v}"),
             Value::Int32(v) => write!(f, "{v}"),
             Value::Int64(v) => write!(f, "{v}"),
-            Value::Float32(v) => f.write_str(&java_f32_to_string(*v)),
-            Value::Float64(v) => f.write_str(&java_f64_to_string(*v)),
+            Value::Float32(v) => write_f32(f, *v),
+            Value::Float64(v) => write_f64(f, *v),
             Value::Boolean(v) => write!(f, "{v}"),
             Value::String(v) => f.write_str(v),
             Value::Bytes(v) => {
@@ -160,6 +222,37 @@ mod tests {
         }
         assert_eq!(java_f32_to_string(1.1f32), "1.1");
         assert_eq!(java_f32_to_string(9.5f32), "9.5");
+        assert_eq!(java_f32_to_string(-1.0e-10f32), "-1.0E-10");
+        assert_eq!(java_f32_to_string(f32::MAX), "3.4028235E38");
+        assert_eq!(
+            java_f64_to_string(f64::MIN_POSITIVE),
+            "2.2250738585072014E-308"
+        );
+        assert_eq!(java_f64_to_string(f64::NEG_INFINITY), "-Infinity");
+        assert_eq!(java_f64_to_string(f64::NAN), "NaN");
+        assert_eq!(Value::Float64(-2.5e-3).to_string(), "-0.0025");
+        assert_eq!(Value::Float32(0.0).to_string(), "0.0");
+    }
+
+    #[test]
+    fn renderings_round_trip() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let d = f64::from_bits(x);
+            if d.is_finite() {
+                let text = java_f64_to_string(d);
+                assert_eq!(text.parse::<f64>().unwrap(), d, "{text}");
+                assert!(text.contains('.'), "{text}");
+            }
+            let f = f32::from_bits(x as u32);
+            if f.is_finite() {
+                let text = java_f32_to_string(f);
+                assert_eq!(text.parse::<f32>().unwrap(), f, "{text}");
+            }
+        }
     }
 
     #[test]
