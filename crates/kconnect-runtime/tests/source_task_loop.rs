@@ -16,8 +16,8 @@ use async_trait::async_trait;
 use kconnect_api::plugin::{SourceTask, SourceTaskContext};
 use kconnect_api::record::OffsetMap;
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectError, ConnectRecord, ConnectResult, SchemaAndValue,
-    SourceRecord, Value,
+    ConfigDef, ConfigMap, ConnectError, ConnectRecord, ConnectResult, SchemaAndValue, SourceRecord,
+    Value,
 };
 use kconnect_runtime::worker::status::State;
 use kconnect_runtime::worker::TargetState;
@@ -139,7 +139,11 @@ async fn a_task_created_while_its_connector_is_paused_starts_only_once_resumed()
         h.task_state("paused") == Some(State::Paused)
     })
     .await;
-    assert_eq!(calls.starts.load(Ordering::SeqCst), 0, "started while paused");
+    assert_eq!(
+        calls.starts.load(Ordering::SeqCst),
+        0,
+        "started while paused"
+    );
     h.worker
         .set_target("paused", TargetState::Started)
         .await
@@ -167,9 +171,11 @@ async fn a_failing_commit_of_the_task_is_logged_not_fatal() {
         &[("offset.flush.interval.ms", "20")],
         registry(Some(factory(&calls, how)), None),
     );
-    h.start("committing", SOURCE, &[], TargetState::Started).await;
+    h.start("committing", SOURCE, &[], TargetState::Started)
+        .await;
     until("three commits, or the task failing", WAIT, || {
-        calls.commits.load(Ordering::SeqCst) >= 3 || h.task_state("committing") == Some(State::Failed)
+        calls.commits.load(Ordering::SeqCst) >= 3
+            || h.task_state("committing") == Some(State::Failed)
     })
     .await;
     assert_eq!(
@@ -223,10 +229,14 @@ impl kconnect_api::plugin::Converter for DownConverter {
         _: &Value,
     ) -> ConnectResult<Option<Vec<u8>>> {
         self.0.fetch_add(1, Ordering::SeqCst);
-        Err(ConnectError::Retriable("the schema registry is down".into()))
+        Err(ConnectError::Retriable(
+            "the schema registry is down".into(),
+        ))
     }
     fn deserialize(&mut self, _: &str, _: Option<&[u8]>) -> ConnectResult<SchemaAndValue> {
-        Err(ConnectError::Retriable("the schema registry is down".into()))
+        Err(ConnectError::Retriable(
+            "the schema registry is down".into(),
+        ))
     }
     fn config_def(&self) -> ConfigDef {
         ConfigDef::new()

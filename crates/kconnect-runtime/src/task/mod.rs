@@ -2,9 +2,12 @@
 //! the sink loop (consume → convert → transform → put → commit).
 
 pub mod sink;
+mod sink_commit;
 pub mod sink_context;
 pub mod sink_convert;
 mod sink_loop;
+pub mod sink_offsets;
+pub mod sink_rebalance;
 pub mod source;
 pub mod source_acks;
 mod source_commit;

@@ -1,19 +1,21 @@
 //! The sink task loop (spec §8.5): consume from the connector's consumer group, convert,
 //! transform, `put`; every `offset.flush.interval.ms` ask the task what is safe to commit
-//! (`pre_commit`) and commit it; commit on partition revocation and on shutdown. This file
-//! sets the loop up; [`super::sink_loop`] runs it.
+//! (`pre_commit`) and commit it; commit and close on partition revocation and on shutdown.
+//! This file sets the loop up; [`super::sink_loop`] runs it.
 
-use std::sync::{Arc, Mutex};
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use kconnect_api::plugin::{ErrantRecordReporter, SinkTask};
 use kconnect_api::{ConfigMap, ConnectError, ConnectResult};
-use kconnect_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
+use kconnect_kafka::rdkafka::consumer::Consumer;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-use super::sink_context::{Offsets, SinkConsumerContext};
 use super::sink_loop::SinkLoop;
+use super::sink_offsets::Positions;
+use super::sink_rebalance::{SinkConsumer, SinkConsumerContext};
 use super::TaskId;
 use crate::pipeline::errant::{PendingDeliveries, SinkErrantReporter};
 use crate::pipeline::errors::trace;
@@ -51,13 +53,24 @@ pub struct SinkTaskRunner {
 
 impl SinkTaskRunner {
     /// Runs the task until cancelled or failed; reports states to the status store.
-    pub async fn run(mut self, cancel: CancellationToken, target: watch::Receiver<TargetState>) {
+    pub async fn run(
+        mut self,
+        cancel: CancellationToken,
+        mut target: watch::Receiver<TargetState>,
+    ) {
         let id = self.id.clone();
         let status = self.status.clone();
         let errors = match self.errors.open(cancel.clone()).await {
             Ok(e) => e,
             Err(e) => return status.put_task(&id, State::Failed, Some(trace(&e))),
         };
+        if *target.borrow() == TargetState::Paused {
+            // Created while its connector is paused: PAUSED, started once resumed (Java).
+            status.put_task(&id, State::Paused, None);
+            if !super::until_unpaused(&cancel, &mut target).await {
+                return status.put_task(&id, State::Unassigned, None);
+            }
+        }
         let result = self.run_with(errors, cancel, target).await;
         let stop = self.task.stop().await;
         match result.and(stop) {
@@ -73,15 +86,14 @@ impl SinkTaskRunner {
         target: watch::Receiver<TargetState>,
     ) -> ConnectResult<()> {
         let (events_tx, events) = mpsc::unbounded_channel();
-        let safe = Arc::new(Mutex::new(Offsets::new()));
-        let consumer: StreamConsumer<SinkConsumerContext> = self
-            .consumer_props
-            .to_rdkafka()
-            .create_with_context(SinkConsumerContext {
-                events: events_tx,
-                safe: safe.clone(),
-            })
-            .map_err(|e| ConnectError::other(format!("cannot create the Kafka consumer: {e}")))?;
+        let consumer = SinkConsumer::new(
+            self.consumer_props
+                .to_rdkafka()
+                .create_with_context(SinkConsumerContext::new(events_tx))
+                .map_err(|e| {
+                    ConnectError::other(format!("cannot create the Kafka consumer: {e}"))
+                })?,
+        );
         let subscription: Vec<String> = match &self.topics_regex {
             Some(r) => vec![format!("^{r}$")],
             None => self.topics.clone(),
@@ -112,14 +124,14 @@ impl SinkTaskRunner {
             r: self,
             errors,
             context,
-            safe,
             pending,
             originals,
-            consumed: Offsets::new(),
-            current: Offsets::new(),
-            committed: Offsets::new(),
-            held: Default::default(),
+            positions: Positions::new(),
+            held: VecDeque::new(),
             dlq_failed: false,
+            task_paused: HashSet::new(),
+            all_paused: false,
+            wake: None,
         };
         l.run(&consumer, events, &cancel, target).await
     }

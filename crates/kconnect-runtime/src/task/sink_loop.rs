@@ -1,25 +1,26 @@
 //! The running sink loop: batches of consumed messages are converted and handed to `put`. A
 //! retriable `put` failure pauses the partitions and redelivers the same batch after the
 //! task's `timeout` or a growing backoff (the target system is down: nothing is skipped, and
-//! nothing goes to the dead letter queue). Only offsets of delivered records are committed,
-//! and only after the dead letter queue stored every record skipped before them; revoked
-//! partitions are closed and forgotten.
+//! nothing goes to the dead letter queue). Commits, rebalances and the task's requests to its
+//! context are served by [`super::sink_commit`].
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt;
+use kconnect_api::plugin::SinkTaskContext;
 use kconnect_api::{ConnectResult, SinkRecord, TopicPartition};
-use kconnect_kafka::rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use kconnect_kafka::rdkafka::message::{Message, OwnedMessage};
-use kconnect_kafka::rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::sink::SinkTaskRunner;
-use super::sink_context::{Offsets, RebalanceEvent, SinkConsumerContext, SinkContext};
+use super::sink_context::SinkContext;
 use super::sink_convert::{convert_message, Outcome};
+use super::sink_offsets::Positions;
+use super::sink_rebalance::{RebalanceEvent, SinkConsumer};
 use crate::pipeline::errant::{BatchOriginals, PendingDeliveries};
 use crate::pipeline::report::OriginalRecord;
 use crate::pipeline::retry::{backoff_ms, random_below};
@@ -31,29 +32,30 @@ use crate::worker::TargetState;
 const MAX_BATCH: usize = 2000;
 
 type Events = mpsc::UnboundedReceiver<RebalanceEvent>;
-type Kafka = StreamConsumer<SinkConsumerContext>;
+/// The sink task's consumer.
+pub(super) type Kafka = SinkConsumer;
 
 /// The state of a running sink task.
 pub(super) struct SinkLoop<'a> {
     pub(super) r: &'a mut SinkTaskRunner,
     pub(super) errors: TaskErrors,
     pub(super) context: Arc<SinkContext>,
-    /// Offsets the revocation callback may commit.
-    pub(super) safe: Arc<Mutex<Offsets>>,
     /// Dead letter queue writes to wait for before committing.
     pub(super) pending: Arc<PendingDeliveries>,
     /// Original bytes of the batch in `put`, when there is a dead letter queue.
     pub(super) originals: Option<BatchOriginals>,
-    /// Position after the last message converted, by partition.
-    pub(super) consumed: Offsets,
-    /// Position after the last message delivered (`put` succeeded), by partition.
-    pub(super) current: Offsets,
-    /// Last committed offsets.
-    pub(super) committed: Offsets,
+    /// Converted, delivered and committed positions by partition.
+    pub(super) positions: Positions,
     /// Messages received while partitions were paused, processed first when they resume.
     pub(super) held: VecDeque<OwnedMessage>,
     /// A dead letter queue write failed: no offset may be committed any more.
     pub(super) dlq_failed: bool,
+    /// Partitions the task paused (`SinkTaskContext::pause`).
+    pub(super) task_paused: HashSet<TopicPartition>,
+    /// Every partition is paused: the connector is paused, or a batch waits for redelivery.
+    pub(super) all_paused: bool,
+    /// When to call `put` again without records, as the task asked with `timeout`.
+    pub(super) wake: Option<Instant>,
 }
 
 impl SinkLoop<'_> {
@@ -70,8 +72,15 @@ impl SinkLoop<'_> {
         let outcome = self
             .iterate(consumer, &mut events, cancel, &mut target, &mut ticker)
             .await;
-        let committed = self.commit(consumer, CommitMode::Sync).await;
+        // As Java on the way out: `pre_commit`, close every partition, commit synchronously.
+        let assigned = self.context.assignment();
+        let committed = self.commit(consumer, Some(&assigned), true).await;
         self.errors.close(self.errors.flush_timeout());
+        let outcome = match outcome {
+            // Stopped while retrying a record: a clean stop (the record was not skipped).
+            Err(_) if self.errors.stopped_while_retrying() => Ok(()),
+            outcome => outcome,
+        };
         outcome.and(committed)
     }
 
@@ -84,12 +93,17 @@ impl SinkLoop<'_> {
         ticker: &mut tokio::time::Interval,
     ) -> ConnectResult<()> {
         loop {
+            self.apply_rewinds(consumer);
+            self.apply_task_pauses(consumer);
+            if let Some(ms) = self.context.take_timeout() {
+                self.wake = Some(Instant::now() + Duration::from_millis(ms));
+            }
             while let Ok(event) = events.try_recv() {
-                self.on_rebalance(event).await?;
+                self.on_rebalance(consumer, event).await?;
             }
             if *target.borrow() == TargetState::Paused {
                 if !self
-                    .wait_while_paused(consumer, events, cancel, target)
+                    .wait_while_paused(consumer, events, cancel, target, ticker)
                     .await?
                 {
                     return Ok(());
@@ -97,7 +111,7 @@ impl SinkLoop<'_> {
                 continue;
             }
             if self.context.take_commit_request() {
-                self.commit(consumer, CommitMode::Async).await?;
+                self.commit(consumer, None, false).await?;
             }
             if !self.held.is_empty() {
                 let mut batch = Vec::new();
@@ -121,9 +135,13 @@ impl SinkLoop<'_> {
                 _ = cancel.cancelled() => return Ok(()),
                 _ = target.changed() => {}
                 event = events.recv() => if let Some(event) = event {
-                    self.on_rebalance(event).await?;
+                    self.on_rebalance(consumer, event).await?;
                 },
-                _ = ticker.tick() => self.commit(consumer, CommitMode::Async).await?,
+                _ = ticker.tick() => self.commit(consumer, None, false).await?,
+                // The task asked to be called again by now (`timeout`), records or not.
+                _ = tokio::time::sleep_until(self.wake.unwrap_or_else(Instant::now)), if self.wake.is_some() => {
+                    self.put_nothing().await?;
+                }
                 first = consumer.recv() => {
                     let first = match first {
                         Ok(m) => m,
@@ -161,7 +179,7 @@ impl SinkLoop<'_> {
         self.r.status.topic_used(&self.r.id.connector, &tp.topic);
         let outcome =
             convert_message(&mut self.r.converters, &mut self.r.chain, &self.errors, m).await?;
-        self.consumed.insert(tp.clone(), m.offset() + 1);
+        self.positions.consumed(&tp, m.offset());
         match outcome {
             Outcome::Record(record) => {
                 if let Some(originals) = &self.originals {
@@ -214,7 +232,9 @@ impl SinkLoop<'_> {
                 return Ok(false);
             }
         }
-        self.current.clone_from(&self.consumed);
+        self.positions.delivered();
+        // This `put` used up the task's `timeout`, if any.
+        self.wake = None;
         if let Some(originals) = &self.originals {
             if let Ok(mut o) = originals.lock() {
                 o.clear();
@@ -223,9 +243,23 @@ impl SinkLoop<'_> {
         Ok(true)
     }
 
-    /// Pauses every assigned partition for `wait`, still serving rebalances (records of
-    /// revoked partitions leave `batch`) and holding any message that arrives anyway.
-    /// `Ok(false)` if cancelled meanwhile.
+    /// Calls `put` without records, as the task asked with `timeout` (Java calls `put` after
+    /// every poll, records or not). A retriable error is only logged: no records to redeliver.
+    async fn put_nothing(&mut self) -> ConnectResult<()> {
+        self.wake = None;
+        match self.r.task.put(Vec::new()).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_retriable() => {
+                tracing::warn!(task = %self.r.id, "put failed with a retriable error: {e}");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Pauses every assigned partition (also those assigned meanwhile) for `wait`, still
+    /// serving rebalances (records of revoked partitions leave `batch`) and holding any
+    /// message that arrives anyway. `Ok(false)` if cancelled meanwhile.
     async fn wait_paused(
         &mut self,
         wait: Duration,
@@ -234,7 +268,8 @@ impl SinkLoop<'_> {
         cancel: &CancellationToken,
         batch: &mut Vec<SinkRecord>,
     ) -> ConnectResult<bool> {
-        let _ = consumer.pause(&consumer.assignment().unwrap_or_default());
+        self.all_paused = true;
+        self.sync_pauses(consumer);
         let deadline = tokio::time::Instant::now() + wait;
         let resumed = loop {
             tokio::select! {
@@ -242,12 +277,12 @@ impl SinkLoop<'_> {
                 _ = cancel.cancelled() => break false,
                 _ = tokio::time::sleep_until(deadline) => break true,
                 event = events.recv() => if let Some(event) = event {
-                    if let RebalanceEvent::Revoked(parts) = &event {
+                    if let RebalanceEvent::Revoked { partitions, .. } = &event {
                         batch.retain(|r| {
-                            !parts.contains(&TopicPartition::new(&r.original_topic, r.original_kafka_partition))
+                            !partitions.contains(&TopicPartition::new(&r.original_topic, r.original_kafka_partition))
                         });
                     }
-                    self.on_rebalance(event).await?;
+                    self.on_rebalance(consumer, event).await?;
                 },
                 m = consumer.recv() => match m {
                     Ok(m) => self.held.push_back(m.detach()),
@@ -255,29 +290,35 @@ impl SinkLoop<'_> {
                 },
             }
         };
-        let _ = consumer.resume(&consumer.assignment().unwrap_or_default());
+        self.all_paused = false;
+        self.sync_pauses(consumer);
         Ok(resumed)
     }
 
-    /// Waits while the connector is paused (target state), keeping group membership.
-    /// `Ok(false)` if cancelled meanwhile.
+    /// Waits while the connector is paused (target state), keeping group membership and
+    /// committing (Java requests a commit when pausing). Partitions assigned meanwhile are
+    /// paused too. `Ok(false)` if cancelled meanwhile.
     async fn wait_while_paused(
         &mut self,
         consumer: &Kafka,
         events: &mut Events,
         cancel: &CancellationToken,
         target: &mut watch::Receiver<TargetState>,
+        ticker: &mut tokio::time::Interval,
     ) -> ConnectResult<bool> {
         self.r.status.put_task(&self.r.id, State::Paused, None);
-        let _ = consumer.pause(&consumer.assignment().unwrap_or_default());
+        self.all_paused = true;
+        self.sync_pauses(consumer);
+        self.commit(consumer, None, false).await?;
         let resumed = loop {
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => break false,
                 _ = target.changed() => if *target.borrow() != TargetState::Paused { break true },
                 event = events.recv() => if let Some(event) = event {
-                    self.on_rebalance(event).await?;
+                    self.on_rebalance(consumer, event).await?;
                 },
+                _ = ticker.tick() => self.commit(consumer, None, false).await?,
                 // Keep serving the group protocol while paused.
                 m = consumer.recv() => match m {
                     Ok(m) => self.held.push_back(m.detach()),
@@ -285,92 +326,11 @@ impl SinkLoop<'_> {
                 },
             }
         };
-        let _ = consumer.resume(&consumer.assignment().unwrap_or_default());
+        self.all_paused = false;
+        self.sync_pauses(consumer);
         if resumed {
             self.r.status.put_task(&self.r.id, State::Running, None);
         }
         Ok(resumed)
-    }
-}
-
-impl SinkLoop<'_> {
-    /// Commits the offsets of delivered records that the task approves (`pre_commit`).
-    async fn commit(
-        &mut self,
-        consumer: &StreamConsumer<SinkConsumerContext>,
-        mode: CommitMode,
-    ) -> ConnectResult<()> {
-        if self.current.is_empty() || self.dlq_failed {
-            return Ok(());
-        }
-        match self.pending.wait_all(self.errors.flush_timeout()).await {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::warn!(task = %self.r.id, "dead letter queue writes are still pending; offsets will be committed once they are stored");
-                return Ok(());
-            }
-            Err(e) => {
-                self.dlq_failed = true;
-                return Err(e);
-            }
-        }
-        let approved = self.r.task.pre_commit(self.current.clone()).await?;
-        let mut tpl = TopicPartitionList::new();
-        for (tp, offset) in &approved {
-            let Some(current) = self.current.get(tp) else {
-                continue;
-            };
-            let offset = (*offset).min(*current);
-            if self.committed.get(tp) == Some(&offset) {
-                continue;
-            }
-            let _ = tpl.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(offset));
-            self.committed.insert(tp.clone(), offset);
-        }
-        if let Ok(mut s) = self.safe.lock() {
-            s.extend(self.committed.iter().map(|(k, v)| (k.clone(), *v)));
-        }
-        if tpl.count() > 0 {
-            let result = match mode {
-                CommitMode::Sync => {
-                    tokio::task::block_in_place(|| consumer.commit(&tpl, CommitMode::Sync))
-                }
-                CommitMode::Async => consumer.commit(&tpl, CommitMode::Async),
-            };
-            if let Err(e) = result {
-                tracing::warn!(task = %self.r.id, "offset commit failed, will retry: {e}");
-                for e in tpl.elements() {
-                    self.committed
-                        .remove(&TopicPartition::new(e.topic(), e.partition()));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Opens newly assigned partitions; closes and forgets revoked ones (their held
-    /// messages are dropped: another task consumes them from the committed offset).
-    async fn on_rebalance(&mut self, event: RebalanceEvent) -> ConnectResult<()> {
-        match event {
-            RebalanceEvent::Assigned(parts) => {
-                if let Ok(mut a) = self.context.assignment.lock() {
-                    a.extend(parts.iter().cloned());
-                }
-                self.r.task.open(&parts).await
-            }
-            RebalanceEvent::Revoked(parts) => {
-                if let Ok(mut a) = self.context.assignment.lock() {
-                    a.retain(|tp| !parts.contains(tp));
-                }
-                for tp in &parts {
-                    self.consumed.remove(tp);
-                    self.current.remove(tp);
-                    self.committed.remove(tp);
-                }
-                self.held
-                    .retain(|m| !parts.contains(&TopicPartition::new(m.topic(), m.partition())));
-                self.r.task.close(&parts).await
-            }
-        }
     }
 }

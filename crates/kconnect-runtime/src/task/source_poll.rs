@@ -158,7 +158,7 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_poll_interrupted_by_other_work_resumes_instead_of_restarting() {
         let counts = Arc::new(Counts::default());
         let mut task = PolledTask::new(Box::new(SlowPoll(counts.clone())));
@@ -167,14 +167,15 @@ mod tests {
         let mut batches = 0;
         while batches < 2 {
             tokio::select! {
+                biased;
+                polled = task.next() => {
+                    assert_eq!(polled, Ok(Vec::new()));
+                    batches += 1;
+                }
                 _ = ticker.tick() => {
                     ticks += 1;
                     // A commit is deferred while the poll is in progress.
                     assert!(task.commit().await.is_none());
-                }
-                polled = task.next() => {
-                    assert_eq!(polled, Ok(Vec::new()));
-                    batches += 1;
                 }
             }
         }

@@ -147,7 +147,13 @@ impl Harness {
     }
 
     /// Starts connector `name` of `class` with `extra` settings.
-    pub async fn start(&self, name: &str, class: &str, extra: &[(&str, &str)], target: TargetState) {
+    pub async fn start(
+        &self,
+        name: &str,
+        class: &str,
+        extra: &[(&str, &str)],
+        target: TargetState,
+    ) {
         let mut config = props(&[("name", name), ("connector.class", class)]);
         config.extend(props(extra));
         self.worker.start_connector(config, target).await.unwrap();
