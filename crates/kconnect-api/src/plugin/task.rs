@@ -45,11 +45,19 @@ pub trait SourceTask: Send {
         props: &ConfigMap,
     ) -> ConnectResult<()>;
 
-    /// Returns the next batch of records; an empty batch when there is nothing yet. The
-    /// runtime may drop this future to stop the task, so it must not leave partial state.
+    /// Returns the next batch of records; an empty batch when there is nothing yet.
+    ///
+    /// The runtime polls one batch at a time and keeps a `poll` in progress while it does
+    /// other work (offset commits, pausing the connector): it resumes that same future rather
+    /// than starting a new one. Only when the task stops is a `poll` in progress dropped — at
+    /// whichever `.await` it was waiting — and then `stop` is called; so a task must not keep
+    /// anything across an `.await` in `poll` that it cannot afford to lose when stopping
+    /// (records it already took from its source, say).
     async fn poll(&mut self) -> ConnectResult<Vec<SourceRecord>>;
 
-    /// Called after offsets up to the last acknowledged records have been committed.
+    /// Called after offsets up to the last acknowledged records have been committed (every
+    /// `offset.flush.interval.ms` and when stopping), once no `poll` is in progress. An error
+    /// is logged; it does not fail the task.
     async fn commit(&mut self) -> ConnectResult<()> {
         Ok(())
     }
@@ -64,7 +72,8 @@ pub trait SourceTask: Send {
         Ok(())
     }
 
-    /// Stops the task and releases its resources.
+    /// Stops the task and releases its resources. Not called for a task that was never
+    /// started (one created and stopped while its connector was paused).
     async fn stop(&mut self) -> ConnectResult<()>;
 }
 
@@ -80,13 +89,19 @@ pub trait ErrantRecordReporter: Send + Sync {
 pub trait SinkTaskContext: Send + Sync {
     /// The task's configuration.
     fn configs(&self) -> &ConfigMap;
-    /// Asks to rewind (or skip) partitions to these offsets before the next batch.
+    /// Asks to continue these partitions at these offsets (rewind or skip), for tasks that
+    /// store their offsets in the target system. Applied before the next batch and before
+    /// any offset commit: records from these offsets on are delivered again, and nothing past
+    /// them is committed (the offsets also count as the partitions' committed positions, as
+    /// in Java). Called from `open`, it sets where newly assigned partitions start.
     fn offset(&self, offsets: HashMap<TopicPartition, i64>);
-    /// Asks to be called again after `millis` when `put` failed with a retriable error.
+    /// Asks for `put` to be called again within `millis`, with no records if none arrived; after
+    /// a retriable `put` failure, the delay before the batch is delivered again. Once.
     fn timeout(&self, millis: u64);
     /// The partitions currently assigned to this task.
     fn assignment(&self) -> Vec<TopicPartition>;
-    /// Stops fetching from these partitions.
+    /// Stops fetching from these partitions (ignored for partitions not assigned to the
+    /// task). They stay paused across rebalances while they remain assigned.
     fn pause(&self, partitions: &[TopicPartition]);
     /// Resumes fetching from these partitions.
     fn resume(&self, partitions: &[TopicPartition]);
@@ -115,6 +130,9 @@ pub trait SinkTask: Send {
     }
 
     /// Returns the offsets that are safe to commit; by default flushes and returns them all.
+    /// Offsets past what was delivered, or of partitions not offered, are not committed. An
+    /// error does not fail the task: the consumer goes back to the last committed offsets and
+    /// the records after them are delivered again.
     async fn pre_commit(
         &mut self,
         offsets: HashMap<TopicPartition, i64>,
@@ -123,16 +141,19 @@ pub trait SinkTask: Send {
         Ok(offsets)
     }
 
-    /// Partitions newly assigned to this task.
+    /// Partitions newly assigned to this task. `SinkTaskContext::offset` called here sets
+    /// where they start.
     async fn open(&mut self, _partitions: &[TopicPartition]) -> ConnectResult<()> {
         Ok(())
     }
 
-    /// Partitions taken away from this task.
+    /// Partitions taken away from this task: on revocation (after `pre_commit` for them,
+    /// before their offsets are committed) and when the task stops (before `stop`).
     async fn close(&mut self, _partitions: &[TopicPartition]) -> ConnectResult<()> {
         Ok(())
     }
 
-    /// Stops the task and releases its resources.
+    /// Stops the task and releases its resources. Not called for a task that was never
+    /// started (one created and stopped while its connector was paused).
     async fn stop(&mut self) -> ConnectResult<()>;
 }
