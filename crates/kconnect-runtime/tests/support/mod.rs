@@ -3,6 +3,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)] // test code
 
+pub mod scripted_sink;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
