@@ -2,7 +2,8 @@
 //! `pre_commit` rewinds to the committed offsets instead of failing the task; on shutdown the
 //! partitions are closed before `stop`, after `pre_commit` and before a synchronous commit; a
 //! failed asynchronous commit is sent again (librdkafka's mock cluster refuses the first one);
-//! on revocation `pre_commit`, `close` and a commit happen before the partitions leave.
+//! on revocation `pre_commit`, `close` and a commit happen before the partitions leave; pausing
+//! the connector commits (Java requests a commit when pausing).
 
 #![allow(clippy::unwrap_used)] // test code
 
@@ -200,5 +201,47 @@ async fn a_revocation_runs_pre_commit_close_and_a_commit_before_the_partitions_l
         Some(5)
     );
     drop(other);
+    h.worker.stop_all().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pausing_the_connector_commits_what_was_delivered() {
+    let broker = Broker::start();
+    broker.create_topic("pausing", 1).await;
+    produce(&broker.client_props(), "pausing", 1, 10);
+    let s = setup("pausing", Script::default());
+    let h = Harness::new(
+        &broker.bootstrap(),
+        // No periodic commit during the test.
+        &[("offset.flush.interval.ms", "600000")],
+        registry(None, Some(s.factory)),
+    );
+    h.start(
+        "pausing",
+        SINK,
+        &[("topics", "pausing")],
+        TargetState::Started,
+    )
+    .await;
+    until("every record written", WAIT, || written(&s.log).len() >= 10).await;
+    h.worker
+        .set_target("pausing", TargetState::Paused)
+        .await
+        .unwrap();
+    until("the task reports PAUSED", WAIT, || {
+        h.task_state("pausing") == Some(State::Paused)
+    })
+    .await;
+    let client = broker.client_props();
+    until("the offsets committed while paused", WAIT, || {
+        committed_offset(&client, "connect-pausing", "pausing", 0) == Some(10)
+    })
+    .await;
+    assert!(s
+        .log
+        .lock()
+        .unwrap()
+        .calls
+        .contains(&"pre_commit [(0, 10)]".to_string()));
     h.worker.stop_all().await;
 }
