@@ -17,7 +17,7 @@ use kconnect_kafka::ClientProps;
 
 use crate::payload::Payloads;
 use crate::phases::Setup;
-use crate::proc_stats::CpuMeter;
+use crate::proc_stats::{CpuMeter, OthersMeter};
 
 /// How fast a plain client moved the records, and what it cost.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +30,8 @@ pub struct Measured {
     pub broker_cpu_s: f64,
     /// Wall-clock seconds of the measurement.
     pub elapsed_s: f64,
+    /// CPU seconds other processes (builds, tests...) used meanwhile.
+    pub others_cpu_s: f64,
 }
 
 fn worker_map(bootstrap: &str, extra: &BTreeMap<String, String>) -> BTreeMap<String, String> {
@@ -85,6 +87,7 @@ pub fn produce(s: &Setup, topic: &str, payloads: &Payloads) -> Result<Measured, 
         .map_err(|e| format!("producer: {e}"))?;
     let cpu = CpuMeter::start("self");
     let broker = CpuMeter::start(s.broker_pid.as_str());
+    let others = OthersMeter::start();
     let start = Instant::now();
     for i in 0..payloads.len() {
         // No partition named, like kconnect's records: the partitioner runs for both.
@@ -113,11 +116,13 @@ pub fn produce(s: &Setup, topic: &str, payloads: &Payloads) -> Result<Measured, 
     if failed > 0 {
         return Err(format!("{failed} records were not delivered"));
     }
+    let broker_cpu_s = broker.elapsed();
     Ok(Measured {
         records_per_s: payloads.len() as f64 / elapsed,
         cpu_s: cpu.elapsed(),
-        broker_cpu_s: broker.elapsed(),
+        broker_cpu_s,
         elapsed_s: elapsed,
+        others_cpu_s: others.elapsed(&[broker_cpu_s]),
     })
 }
 
@@ -133,6 +138,7 @@ pub fn consume(s: &Setup, topic: &str) -> Result<Measured, String> {
         .map_err(|e| format!("subscribe: {e}"))?;
     let cpu = CpuMeter::start("self");
     let broker = CpuMeter::start(s.broker_pid.as_str());
+    let others = OthersMeter::start();
     let deadline = Instant::now() + Duration::from_secs(600);
     let mut first = None;
     let mut seen = 0usize;
@@ -155,11 +161,13 @@ pub fn consume(s: &Setup, topic: &str) -> Result<Measured, String> {
     if bytes == 0 {
         return Err("the records read had no payload".into());
     }
+    let broker_cpu_s = broker.elapsed();
     Ok(Measured {
         records_per_s: (count.saturating_sub(1)) as f64 / elapsed.max(1e-9),
         cpu_s: cpu.elapsed(),
-        broker_cpu_s: broker.elapsed(),
+        broker_cpu_s,
         elapsed_s: elapsed,
+        others_cpu_s: others.elapsed(&[broker_cpu_s]),
     })
 }
 

@@ -17,6 +17,7 @@ mod payload;
 mod phases;
 mod proc_stats;
 mod report;
+mod specs;
 mod worker;
 
 use std::collections::BTreeMap;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::ceiling::Probe;
 use crate::payload::Payloads;
-use crate::proc_stats::CpuMeter;
+use crate::proc_stats::{CpuMeter, OthersMeter};
 use crate::worker::Worker;
 
 /// Topic the plain producer fills and the plain consumer and the sink read.
@@ -52,6 +52,9 @@ pub struct Pipeline {
     pub broker_cpu_s: f64,
     /// Wall-clock seconds from the first record to the last.
     pub elapsed_s: f64,
+    /// CPU seconds other processes (builds, tests...) used from the process start to the
+    /// last record.
+    pub others_cpu_s: f64,
 }
 
 /// How an idle worker did.
@@ -74,6 +77,7 @@ pub fn source(s: &Setup, payloads: &Payloads, probe: &Probe) -> Result<Pipeline,
         s.seed
     );
     let broker = CpuMeter::start(s.broker_pid.as_str());
+    let others = OthersMeter::start();
     let mut w = Worker::start(s, dir.path(), &[("datagen.properties", connector)])?;
     let perf = Perf::start(s, "source", &w.pid());
     let deadline = Instant::now() + Duration::from_secs(1200);
@@ -106,6 +110,7 @@ pub fn source(s: &Setup, payloads: &Payloads, probe: &Probe) -> Result<Pipeline,
     let (first_at, first_high) = first.unwrap_or((last_at, 0));
     let (cpu_s, peak_rss_mib) = (w.cpu_seconds(), w.peak_rss_mib());
     let broker_cpu_s = broker.elapsed();
+    let others_cpu_s = others.elapsed(&[cpu_s, broker_cpu_s]);
     drop(perf);
     w.stop()?;
     if probe.read_at(SOURCE_TOPIC, 0)? != payloads.get(0) || last_value != payloads.last() {
@@ -119,6 +124,7 @@ pub fn source(s: &Setup, payloads: &Payloads, probe: &Probe) -> Result<Pipeline,
         first_record_ms: first_at.as_secs_f64() * 1000.0,
         broker_cpu_s,
         elapsed_s: elapsed,
+        others_cpu_s,
     })
 }
 
@@ -132,6 +138,7 @@ pub fn sink(s: &Setup, payloads: &Payloads) -> Result<Pipeline, String> {
         out.display()
     );
     let broker = CpuMeter::start(s.broker_pid.as_str());
+    let others = OthersMeter::start();
     let mut w = Worker::start(s, dir.path(), &[("sink.properties", connector)])?;
     let perf = Perf::start(s, "sink", &w.pid());
     let mut tail = LineCounter::default();
@@ -156,6 +163,7 @@ pub fn sink(s: &Setup, payloads: &Payloads) -> Result<Pipeline, String> {
     };
     let (cpu_s, peak_rss_mib) = (w.cpu_seconds(), w.peak_rss_mib());
     let broker_cpu_s = broker.elapsed();
+    let others_cpu_s = others.elapsed(&[cpu_s, broker_cpu_s]);
     drop(perf);
     w.stop()?;
     let (first_at, first_lines) = first.unwrap_or((last_at, 0));
@@ -179,6 +187,7 @@ pub fn sink(s: &Setup, payloads: &Payloads) -> Result<Pipeline, String> {
         first_record_ms: first_at.as_secs_f64() * 1000.0,
         broker_cpu_s,
         elapsed_s: elapsed,
+        others_cpu_s,
     })
 }
 

@@ -95,6 +95,47 @@ pub fn load_average() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// CPU seconds the whole machine spent busy so far (all CPUs, from `/proc/stat`).
+pub fn machine_busy_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let ticks: Vec<f64> = line
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal: everything but idle and iowait.
+    let busy: f64 = [0, 1, 2, 5, 6, 7]
+        .iter()
+        .filter_map(|i| ticks.get(*i))
+        .sum();
+    Some(busy / clock_ticks())
+}
+
+/// CPU used by processes other than the measured ones during a phase: the machine's busy
+/// time minus what the measured processes used.
+#[derive(Debug, Clone)]
+pub struct OthersMeter {
+    machine: f64,
+    me: CpuMeter,
+}
+
+impl OthersMeter {
+    /// Starts measuring.
+    pub fn start() -> Self {
+        Self {
+            machine: machine_busy_seconds().unwrap_or(0.0),
+            me: CpuMeter::start("self"),
+        }
+    }
+
+    /// CPU seconds used since the start by processes other than this one and those whose
+    /// CPU seconds are given.
+    pub fn elapsed(&self, measured: &[f64]) -> f64 {
+        let machine = machine_busy_seconds().map_or(0.0, |now| now - self.machine);
+        (machine - self.me.elapsed() - measured.iter().sum::<f64>()).max(0.0)
+    }
+}
+
 /// CPU time used by a process between two points in time.
 #[derive(Debug, Clone)]
 pub struct CpuMeter {
@@ -133,5 +174,7 @@ mod tests {
         assert!(memory_mib("self", "VmHWM").unwrap() >= memory_mib("self", "VmRSS").unwrap());
         assert_eq!(memory_mib("self", "NoSuchField"), None);
         assert!(Machine::describe().cpus >= 1);
+        assert!(machine_busy_seconds().unwrap() > 0.0);
+        assert!(OthersMeter::start().elapsed(&[]) >= 0.0);
     }
 }
