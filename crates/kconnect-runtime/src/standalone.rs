@@ -103,6 +103,7 @@ pub async fn run(
     let status = Arc::new(StatusStore::new(&worker_id));
     let worker = Arc::new(Worker::new(config, registry, status, offsets));
     let supervisor = crate::worker::supervisor::spawn(&worker);
+    let reconfigurations = crate::worker::connector_context::spawn(&worker);
     let herder = Arc::new(StandaloneHerder::new(worker, store, log_levels.clone()));
     let state = Arc::new(RestState {
         herder: herder.clone(),
@@ -133,6 +134,7 @@ pub async fn run(
         let name = file.name.clone();
         if let Err(e) = herder.apply_file(file).await {
             supervisor.abort();
+            reconfigurations.abort();
             herder.shutdown().await;
             server.abort();
             return Err(StartupError::Connector(format!(
@@ -145,6 +147,7 @@ pub async fn run(
     wait_for_shutdown().await;
     tracing::info!("stopping: committing offsets and stopping tasks");
     supervisor.abort();
+    reconfigurations.abort();
     herder.shutdown().await;
     server.abort();
     Ok(())

@@ -27,6 +27,7 @@ pub struct ErrorHandler {
     dlq: Option<DlqSettings>,
     fallback: Option<TaskConverters>,
     flush_timeout: Duration,
+    data_failure: Arc<AtomicBool>,
 }
 
 /// `offset.flush.timeout.ms` of the worker (Java's default: 5 s).
@@ -55,7 +56,14 @@ impl ErrorHandler {
             dlq: DlqSettings::from_config(task, config, worker),
             fallback: TaskConverters::build(registry, worker, &config.props).ok(),
             flush_timeout: flush_timeout(worker),
+            data_failure: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// The flag that will mark the task's failure as a data failure (see
+    /// [`TaskErrors::is_data_failure`]), for whoever records the task's status.
+    pub fn data_failure_flag(&self) -> Arc<AtomicBool> {
+        self.data_failure.clone()
     }
 
     /// The policy.
@@ -77,7 +85,7 @@ impl ErrorHandler {
             reporter: Arc::new(ErrorReporter::new(self.task.clone(), &self.config, dlq)),
             fallback: Mutex::new(self.fallback.take()),
             task: self.task.clone(),
-            data_failure: Arc::new(AtomicBool::new(false)),
+            data_failure: self.data_failure.clone(),
             flush_timeout: self.flush_timeout,
             stopped: AtomicBool::new(false),
         })

@@ -20,7 +20,8 @@ use super::TaskId;
 use crate::pipeline::errant::{PendingDeliveries, SinkErrantReporter};
 use crate::pipeline::errors::trace;
 use crate::pipeline::{ErrorHandler, TaskConverters, TaskErrors, TransformChain};
-use crate::worker::status::{State, StatusStore};
+use crate::worker::fence::TaskStatus;
+use crate::worker::status::State;
 use crate::worker::TargetState;
 
 pub use super::sink_context::SinkContext;
@@ -45,8 +46,8 @@ pub struct SinkTaskRunner {
     pub errors: ErrorHandler,
     /// Consumer properties.
     pub consumer_props: kconnect_kafka::ClientProps,
-    /// Status reporting.
-    pub status: Arc<StatusStore>,
+    /// Status reporting (silenced once the task is cancelled).
+    pub status: TaskStatus,
     /// `offset.flush.interval.ms`.
     pub flush_interval: Duration,
 }

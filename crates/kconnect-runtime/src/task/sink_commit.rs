@@ -78,7 +78,7 @@ impl SinkLoop<'_> {
         };
         self.close_if(closing, scope).await?;
         let commit = self.positions.committable(&offered, &approved);
-        if commit.is_empty() {
+        if commit.is_empty() || self.r.status.is_cancelled() {
             return Ok(());
         }
         let mut tpl = TopicPartitionList::with_capacity(commit.len());

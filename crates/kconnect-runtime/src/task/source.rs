@@ -23,8 +23,9 @@ use super::TaskId;
 use crate::pipeline::dlq::Delivery;
 use crate::pipeline::errors::trace;
 use crate::pipeline::{ErrorHandler, TaskConverters, TaskErrors, TransformChain};
-use crate::storage::{internal_json::InternalJson, FileOffsetStore};
-use crate::worker::status::{State, StatusStore};
+use crate::storage::internal_json::InternalJson;
+use crate::worker::fence::{TaskOffsets, TaskStatus};
+use crate::worker::status::State;
 use crate::worker::TargetState;
 
 pub use super::source_context::SourceContext;
@@ -50,11 +51,11 @@ pub struct SourceTaskRunner {
     /// Topic creation, if enabled.
     pub topic_creator: Option<TopicCreator>,
     /// Offsets store.
-    pub offsets: Arc<FileOffsetStore>,
+    pub offsets: TaskOffsets,
     /// Internal JSON encoding.
     pub json: Arc<InternalJson>,
     /// Status reporting.
-    pub status: Arc<StatusStore>,
+    pub status: TaskStatus,
     /// `offset.flush.interval.ms`.
     pub flush_interval: Duration,
     /// `offset.flush.timeout.ms`.

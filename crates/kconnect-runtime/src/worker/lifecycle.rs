@@ -1,6 +1,7 @@
-//! Connector and task lifecycle (spec §8.1-8.2, §8.8): create, target-state changes (pause,
-//! resume, stop with zero tasks, resume from stopped regenerating tasks), restarts of the
-//! connector and of single tasks, reconfiguration and removal.
+//! Connector lifecycle (spec §8.1-8.2, §8.8): create, reconfigure, target-state changes
+//! (pause, resume, stop with zero tasks, resume from stopped regenerating tasks), task
+//! reconfiguration requested by the connector, restarts of the connector and of single
+//! tasks, and removal. Connector code runs under the plugin call deadline.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,13 +9,11 @@ use std::sync::Arc;
 use kconnect_api::plugin::ConnectorContext;
 use kconnect_api::{ConfigMap, ConnectError, ConnectResult};
 use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 
+use super::plugin_call::{self, CONNECTOR_STOP_TIMEOUT};
 use super::status::{trace, State};
-use super::{
-    bounded, ConnectorEntry, Instance, RunningTask, TargetState, Worker, WorkerConnectorContext,
-};
-use crate::config::keys::TASK_CLASS;
+use super::{ConnectorEntry, Instance, TargetState, Worker, WorkerConnectorContext};
+use crate::config::ConnectorConfig;
 use crate::plugins::ConnectorFactory;
 use crate::task::TaskId;
 
@@ -30,7 +29,7 @@ impl Worker {
         props: ConfigMap,
         target: TargetState,
     ) -> ConnectResult<()> {
-        let (config, factory) = self.validate(&props)?;
+        let (config, factory) = self.validate(&props).await?;
         let name = config.name().to_string();
         let mut map = self.connectors.lock().await;
         if map.contains_key(&name) {
@@ -38,23 +37,77 @@ impl Worker {
                 "Connector {name} already exists"
             )));
         }
+        self.create(&mut map, config, factory, target).await;
+        Ok(())
+    }
+
+    async fn create(
+        &self,
+        map: &mut BTreeMap<String, ConnectorEntry>,
+        config: ConnectorConfig,
+        factory: ConnectorFactory,
+        target: TargetState,
+    ) {
+        let name = config.name().to_string();
         let (target_tx, _) = watch::channel(target);
         let mut entry = ConnectorEntry {
             config,
             factory,
             target: target_tx,
             instance: None,
+            context: None,
             task_configs: Vec::new(),
             tasks: BTreeMap::new(),
         };
         self.bring_up(&name, &mut entry, true).await;
         self.publish(&name, Some(&entry));
         map.insert(name, entry);
+    }
+
+    /// Replaces the configuration of connector `name` (creating it if this worker does not
+    /// run it): its tasks and instance are stopped and started again with `props`. Its
+    /// statuses stay visible throughout and its active topics are kept (as Java). A
+    /// configuration the worker rejects stops the connector and is returned as the error.
+    pub async fn reconfigure_connector(
+        &self,
+        name: &str,
+        props: ConfigMap,
+        target: TargetState,
+    ) -> ConnectResult<()> {
+        let validated = self.validate(&props).await;
+        let mut map = self.connectors.lock().await;
+        let Some(entry) = map.get_mut(name) else {
+            let (config, factory) = validated?;
+            self.create(&mut map, config, factory, target).await;
+            return Ok(());
+        };
+        let running: Vec<u32> = entry.tasks.keys().copied().collect();
+        self.stop_tasks(name, entry, &running).await;
+        self.stop_instance(name, entry).await;
+        let (config, factory) = match validated {
+            Ok(v) => v,
+            Err(e) => {
+                if let Some(mut entry) = map.remove(name) {
+                    self.remove_tasks(name, &mut entry).await;
+                }
+                self.publish(name, None);
+                return Err(e);
+            }
+        };
+        entry.config = config;
+        entry.factory = factory;
+        entry.target.send_replace(target);
+        self.bring_up(name, entry, true).await;
+        if entry.instance.is_none() {
+            self.remove_tasks(name, entry).await;
+        }
+        self.publish(name, Some(entry));
         Ok(())
     }
 
     /// Starts the connector instance as its target requires and, if `with_tasks`, generates
-    /// and starts its tasks. Failures mark the connector FAILED.
+    /// and starts its tasks. Failures mark the connector FAILED; so does an error the
+    /// connector raised while starting, which no RUNNING then overwrites.
     async fn bring_up(&self, name: &str, entry: &mut ConnectorEntry, with_tasks: bool) {
         let target = *entry.target.borrow();
         if target == TargetState::Stopped {
@@ -64,6 +117,13 @@ impl Worker {
         if let Err(e) = self.start_instance(name, entry).await {
             self.status
                 .put_connector(name, State::Failed, Some(trace(&e)));
+            return;
+        }
+        if entry.context.as_ref().is_some_and(|c| c.has_failed()) {
+            tracing::warn!(
+                connector = name,
+                "connector raised an error while starting; its tasks are not started"
+            );
             return;
         }
         self.status
@@ -77,20 +137,29 @@ impl Worker {
     }
 
     async fn start_instance(&self, name: &str, entry: &mut ConnectorEntry) -> ConnectResult<()> {
-        let ctx: Arc<dyn ConnectorContext> = Arc::new(WorkerConnectorContext {
-            name: name.to_string(),
-            status: self.status.clone(),
-        });
-        let props = &entry.config.props;
+        let context = Arc::new(WorkerConnectorContext::new(
+            name,
+            self.status.clone(),
+            self.reconfiguration.clone(),
+        ));
+        entry.context = Some(context.clone());
+        let ctx: Arc<dyn ConnectorContext> = context;
+        let props = entry.config.props.clone();
+        let what = format!("Connector {name}: start()");
+        let timeout = self.plugin_timeout;
         entry.instance = Some(match &entry.factory {
             ConnectorFactory::Source(f) => {
                 let mut c = f();
-                bounded("connector start", c.start(ctx, props)).await?;
+                let call = async move { (c.start(ctx, &props).await, c) };
+                let (started, c) = plugin_call::isolated(&what, timeout, call).await?;
+                started?;
                 Instance::Source(c)
             }
             ConnectorFactory::Sink(f) => {
                 let mut c = f();
-                bounded("connector start", c.start(ctx, props)).await?;
+                let call = async move { (c.start(ctx, &props).await, c) };
+                let (started, c) = plugin_call::isolated(&what, timeout, call).await?;
+                started?;
                 Instance::Sink(c)
             }
         });
@@ -98,117 +167,50 @@ impl Worker {
     }
 
     async fn stop_instance(&self, name: &str, entry: &mut ConnectorEntry) {
+        if let Some(context) = entry.context.take() {
+            context.retire();
+        }
+        let what = format!("Connector {name}: stop()");
+        let timeout = self.plugin_timeout.min(CONNECTOR_STOP_TIMEOUT);
         let stopped = match entry.instance.take() {
-            Some(Instance::Source(mut c)) => bounded("connector stop", c.stop()).await,
-            Some(Instance::Sink(mut c)) => bounded("connector stop", c.stop()).await,
-            None => Ok(()),
+            Some(Instance::Source(mut c)) => {
+                plugin_call::isolated(&what, timeout, async move { c.stop().await }).await
+            }
+            Some(Instance::Sink(mut c)) => {
+                plugin_call::isolated(&what, timeout, async move { c.stop().await }).await
+            }
+            None => Ok(Ok(())),
         };
-        if let Err(e) = stopped {
+        if let Err(e) = stopped.and_then(|s| s) {
             tracing::warn!(connector = name, "connector did not stop cleanly: {e}");
         }
     }
 
-    /// Asks the started connector for task configurations; if they differ from the current
-    /// ones, replaces the tasks.
-    async fn regenerate_tasks(&self, name: &str, entry: &mut ConnectorEntry) -> ConnectResult<()> {
-        let max = entry.config.tasks_max();
-        let (task_class, configs) = match &entry.instance {
-            Some(Instance::Source(c)) => (c.task_class(), c.task_configs(max)?),
-            Some(Instance::Sink(c)) => (c.task_class(), c.task_configs(max)?),
-            None => return Ok(()),
+    /// Serves a connector's task reconfiguration request: if it runs, its task
+    /// configurations are generated again and the tasks replaced when they changed.
+    pub(super) async fn reconfigure_tasks(&self, name: &str) {
+        let mut map = self.connectors.lock().await;
+        let Some(entry) = map.get_mut(name) else {
+            return;
         };
-        let configs: Vec<ConfigMap> = configs
-            .into_iter()
-            .map(|mut t| {
-                t.insert(TASK_CLASS.into(), task_class.into());
-                t
-            })
-            .collect();
-        if configs == entry.task_configs && entry.tasks.len() == configs.len() {
-            return Ok(());
+        let failed = entry.context.as_ref().is_none_or(|c| c.has_failed());
+        if entry.instance.is_none() || failed {
+            tracing::info!(
+                connector = name,
+                "not reconfiguring the tasks of a connector that is not running"
+            );
+            return;
         }
-        self.remove_tasks(name, entry).await;
-        entry.task_configs = configs;
-        let ids: Vec<u32> = (0..entry.task_configs.len() as u32).collect();
-        self.start_tasks(name, entry, &ids)
+        if let Err(e) = self.regenerate_tasks(name, entry).await {
+            self.status
+                .put_connector(name, State::Failed, Some(trace(&e)));
+        }
+        self.publish(name, Some(entry));
     }
 
-    fn start_tasks(
-        &self,
-        name: &str,
-        entry: &mut ConnectorEntry,
-        ids: &[u32],
-    ) -> ConnectResult<()> {
-        for &n in ids {
-            let Some(task_config) = entry.task_configs.get(n as usize).cloned() else {
-                continue;
-            };
-            let id = TaskId {
-                connector: name.to_string(),
-                task: n,
-            };
-            self.status.put_task(&id, State::Unassigned, None);
-            let cancel = CancellationToken::new();
-            let target = entry.target.subscribe();
-            let spawned = match &entry.factory {
-                ConnectorFactory::Source(f) => self
-                    .source_runner(&entry.config, id.clone(), f().create_task(), task_config)
-                    .map(|r| tokio::spawn(r.run(cancel.clone(), target))),
-                ConnectorFactory::Sink(f) => self
-                    .sink_runner(&entry.config, id.clone(), f().create_task(), task_config)
-                    .map(|r| tokio::spawn(r.run(cancel.clone(), target))),
-            };
-            match spawned {
-                Ok(handle) => {
-                    entry.tasks.insert(n, RunningTask { cancel, handle });
-                }
-                Err(e) => self.status.put_task(&id, State::Failed, Some(trace(&e))),
-            }
-        }
-        Ok(())
-    }
-
-    /// Stops the given tasks, waiting up to `task.shutdown.graceful.timeout.ms` in total.
-    async fn stop_tasks(&self, name: &str, entry: &mut ConnectorEntry, ids: &[u32]) {
-        let stopping: Vec<RunningTask> = ids.iter().filter_map(|n| entry.tasks.remove(n)).collect();
-        for t in &stopping {
-            t.cancel.cancel();
-        }
-        let deadline = tokio::time::Instant::now() + self.config.task_shutdown_timeout();
-        for t in stopping {
-            let abort = t.handle.abort_handle();
-            if tokio::time::timeout_at(deadline, t.handle).await.is_err() {
-                tracing::warn!(
-                    connector = name,
-                    "task did not stop within task.shutdown.graceful.timeout.ms; cancelling it"
-                );
-                abort.abort();
-            }
-        }
-    }
-
-    /// Stops every task, forgets their configurations and statuses.
-    async fn remove_tasks(&self, name: &str, entry: &mut ConnectorEntry) {
-        let ids: Vec<u32> = entry.tasks.keys().copied().collect();
-        self.stop_tasks(name, entry, &ids).await;
-        for n in 0..entry.task_configs.len().max(ids.len()) as u32 {
-            self.status.remove_task(&TaskId {
-                connector: name.to_string(),
-                task: n,
-            });
-        }
-        for n in ids {
-            self.status.remove_task(&TaskId {
-                connector: name.to_string(),
-                task: n,
-            });
-        }
-        entry.task_configs.clear();
-    }
-
-    /// Moves a connector to a target state: pause and resume keep the tasks; stop shuts the
-    /// connector and its tasks down (zero tasks); resuming a stopped connector starts it again
-    /// and regenerates its tasks.
+    /// Moves a connector to a target state: pause and resume keep the tasks (resuming also
+    /// requests a task reconfiguration, as Java); stop shuts the connector and its tasks down
+    /// (zero tasks); resuming a stopped connector starts it again and regenerates its tasks.
     pub async fn set_target(&self, name: &str, target: TargetState) -> ConnectResult<()> {
         let mut map = self.connectors.lock().await;
         let entry = map.get_mut(name).ok_or_else(|| not_found(name))?;
@@ -230,6 +232,9 @@ impl Worker {
                     self.status
                         .put_connector(name, target.connector_state(), None);
                 }
+                if (previous, target) == (TargetState::Paused, TargetState::Started) {
+                    let _ = self.reconfiguration.send(name.to_string());
+                }
             }
         }
         self.publish(name, Some(entry));
@@ -249,7 +254,8 @@ impl Worker {
     }
 
     /// Restarts the connector instance (if `connector`) and the listed tasks with their
-    /// current configurations, marking them RESTARTING in between (KIP-745).
+    /// current configurations, marking them RESTARTING in between (KIP-745). Task numbers
+    /// the connector no longer has (it was stopped or reconfigured meanwhile) are skipped.
     pub async fn restart_instances(
         &self,
         name: &str,
@@ -258,12 +264,17 @@ impl Worker {
     ) -> ConnectResult<()> {
         let mut map = self.connectors.lock().await;
         let entry = map.get_mut(name).ok_or_else(|| not_found(name))?;
+        let tasks: Vec<u32> = tasks
+            .iter()
+            .copied()
+            .filter(|n| (*n as usize) < entry.task_configs.len())
+            .collect();
         if connector {
             self.stop_instance(name, entry).await;
             self.status.put_connector(name, State::Restarting, None);
         }
-        self.stop_tasks(name, entry, tasks).await;
-        for &n in tasks {
+        self.stop_tasks(name, entry, &tasks).await;
+        for &n in &tasks {
             let id = TaskId {
                 connector: name.to_string(),
                 task: n,
@@ -273,7 +284,7 @@ impl Worker {
         if connector {
             self.bring_up(name, entry, false).await;
         }
-        self.start_tasks(name, entry, tasks)?;
+        self.start_tasks(name, entry, &tasks);
         self.publish(name, Some(entry));
         Ok(())
     }
@@ -288,7 +299,8 @@ impl Worker {
             return Err(ConnectError::NotFound(format!("Task {id} not found")));
         }
         self.stop_tasks(&id.connector, entry, &[id.task]).await;
-        self.start_tasks(&id.connector, entry, &[id.task])
+        self.start_tasks(&id.connector, entry, &[id.task]);
+        Ok(())
     }
 
     /// Stops and forgets a connector, its tasks and their statuses.
@@ -302,12 +314,12 @@ impl Worker {
         Ok(())
     }
 
-    /// Stops everything on shutdown; statuses become UNASSIGNED.
+    /// Stops everything on shutdown, tasks within one `task.shutdown.graceful.timeout.ms`
+    /// in total; statuses become UNASSIGNED.
     pub async fn stop_all(&self) {
         let mut map = self.connectors.lock().await;
+        self.stop_all_tasks(&mut map).await;
         for (name, entry) in map.iter_mut() {
-            let ids: Vec<u32> = entry.tasks.keys().copied().collect();
-            self.stop_tasks(name, entry, &ids).await;
             self.stop_instance(name, entry).await;
             self.status.put_connector(name, State::Unassigned, None);
         }

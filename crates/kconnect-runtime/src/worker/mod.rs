@@ -1,21 +1,28 @@
 //! The worker: starts and stops connectors and their tasks in this process. Every change of
 //! a connector (create, target state, restart, reconfigure, delete) goes through one lock, so
 //! lifecycle operations never interleave; readers use a snapshot that is never locked for
-//! long, so the REST API stays responsive while a connector is starting or stopping.
+//! long, so the REST API stays responsive while a connector is starting or stopping. Calls
+//! into connector code run off the runtime's worker threads, under a deadline
+//! ([`plugin_call`]).
 
+pub mod connector_context;
+pub mod fence;
 mod lifecycle;
 pub mod offsets;
+pub mod plugin_call;
+mod restart_backoff;
 mod runners;
 pub mod status;
 pub mod supervisor;
+mod tasks;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use kconnect_api::plugin::{ConnectorContext, SinkConnector, SourceConnector};
+use kconnect_api::plugin::{SinkConnector, SourceConnector};
 use kconnect_api::{ConfigError, ConfigMap, ConnectError, ConnectResult};
-use tokio::sync::{watch, Mutex};
+use tokio::sync::{mpsc, watch, Mutex};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -25,6 +32,8 @@ use crate::pipeline::{TaskConverters, TransformChain};
 use crate::plugins::{ConnectorFactory, Registry};
 use crate::storage::{internal_json::InternalJson, FileOffsetStore};
 use crate::task::topic_creation;
+use connector_context::WorkerConnectorContext;
+use fence::TaskFence;
 use status::{State, StatusStore};
 
 /// What a connector should be doing (spec §8.2).
@@ -74,7 +83,10 @@ enum Instance {
 }
 
 struct RunningTask {
+    /// Asks the task to stop.
     cancel: CancellationToken,
+    /// Silences the task once it is given up on.
+    fence: TaskFence,
     handle: JoinHandle<()>,
 }
 
@@ -85,6 +97,8 @@ struct ConnectorEntry {
     factory: ConnectorFactory,
     target: watch::Sender<TargetState>,
     instance: Option<Instance>,
+    /// The context of the started instance.
+    context: Option<Arc<WorkerConnectorContext>>,
     task_configs: Vec<ConfigMap>,
     tasks: BTreeMap<u32, RunningTask>,
 }
@@ -102,43 +116,6 @@ pub struct ConnectorSnapshot {
     pub target: TargetState,
 }
 
-/// The context handed to connectors: errors they raise mark them FAILED.
-struct WorkerConnectorContext {
-    name: String,
-    status: Arc<StatusStore>,
-}
-
-impl ConnectorContext for WorkerConnectorContext {
-    fn request_task_reconfiguration(&self) {
-        tracing::debug!(
-            connector = %self.name,
-            "task reconfiguration requested; configs are regenerated on restart or resume"
-        );
-    }
-    fn raise_error(&self, error: ConnectError) {
-        tracing::error!(connector = %self.name, "connector raised an error: {error}");
-        self.status
-            .put_connector(&self.name, State::Failed, Some(status::trace(&error)));
-    }
-}
-
-/// Deadline for calls into connector code that may block.
-const PLUGIN_CALL_TIMEOUT: Duration = Duration::from_secs(30);
-
-async fn bounded<T>(
-    what: &str,
-    f: impl std::future::Future<Output = ConnectResult<T>>,
-) -> ConnectResult<T> {
-    tokio::time::timeout(PLUGIN_CALL_TIMEOUT, f)
-        .await
-        .map_err(|_| {
-            ConnectError::other(format!(
-                "{what} did not finish within {}s",
-                PLUGIN_CALL_TIMEOUT.as_secs()
-            ))
-        })?
-}
-
 /// Runs connectors and tasks.
 pub struct Worker {
     config: WorkerConfig,
@@ -148,6 +125,10 @@ pub struct Worker {
     json: Arc<InternalJson>,
     connectors: Mutex<BTreeMap<String, ConnectorEntry>>,
     snapshots: RwLock<BTreeMap<String, ConnectorSnapshot>>,
+    operations: Arc<Mutex<()>>,
+    plugin_timeout: Duration,
+    reconfiguration: mpsc::UnboundedSender<String>,
+    reconfiguration_requests: std::sync::Mutex<Option<mpsc::UnboundedReceiver<String>>>,
 }
 
 fn config_errors(problems: Vec<String>) -> ConnectError {
@@ -166,6 +147,7 @@ impl Worker {
         status: Arc<StatusStore>,
         offsets: Arc<FileOffsetStore>,
     ) -> Self {
+        let (reconfiguration, requests) = mpsc::unbounded_channel();
         Self {
             config,
             registry,
@@ -174,7 +156,30 @@ impl Worker {
             json: Arc::new(InternalJson::new()),
             connectors: Mutex::new(BTreeMap::new()),
             snapshots: RwLock::new(BTreeMap::new()),
+            operations: Arc::new(Mutex::new(())),
+            plugin_timeout: plugin_call::PLUGIN_CALL_TIMEOUT,
+            reconfiguration,
+            reconfiguration_requests: std::sync::Mutex::new(Some(requests)),
         }
+    }
+
+    /// Sets how long a call into connector code may take (default
+    /// [`plugin_call::PLUGIN_CALL_TIMEOUT`]).
+    pub fn with_plugin_timeout(mut self, timeout: Duration) -> Self {
+        self.plugin_timeout = timeout;
+        self
+    }
+
+    /// How long a call into connector code may take.
+    pub fn plugin_timeout(&self) -> Duration {
+        self.plugin_timeout
+    }
+
+    /// The lock every operation on connectors holds from start to end: the herder's (REST
+    /// API, startup) and the supervisor's automatic restarts. Take it before any lifecycle
+    /// method; never inside one.
+    pub fn operations(&self) -> &Arc<Mutex<()>> {
+        &self.operations
     }
 
     /// The worker configuration.
@@ -227,8 +232,9 @@ impl Worker {
     }
 
     /// Validates a connector configuration completely (framework keys, the connector's own
-    /// keys, converters, transformations, topic creation) without starting anything.
-    pub fn validate(
+    /// keys, converters, transformations, topic creation) without starting anything. The
+    /// connector's own validation runs under the plugin call deadline.
+    pub async fn validate(
         &self,
         props: &ConfigMap,
     ) -> ConnectResult<(ConnectorConfig, ConnectorFactory)> {
@@ -250,10 +256,13 @@ impl Worker {
         };
         let config = ConnectorConfig::parse(props.clone(), kind)
             .map_err(|e| config_errors(vec![e.to_string()]))?;
-        let reports = match factory {
-            ConnectorFactory::Source(f) => f().validate(props),
-            ConnectorFactory::Sink(f) => f().validate(props),
-        };
+        let what = format!("Connector {}: validate()", config.name());
+        let (own, factory_props) = (factory.clone(), props.clone());
+        let reports = plugin_call::blocking(&what, self.plugin_timeout, move || match own {
+            ConnectorFactory::Source(f) => f().validate(&factory_props),
+            ConnectorFactory::Sink(f) => f().validate(&factory_props),
+        })
+        .await?;
         let mut problems: Vec<String> = reports.into_iter().flat_map(|r| r.errors).collect();
         if let Err(e) = TransformChain::build(&self.registry, props) {
             problems.push(e.to_string());

@@ -10,7 +10,7 @@ use kconnect_kafka::client_config;
 use kconnect_kafka::groups::{self, GroupDeletion, PartitionOffset};
 use serde_json::{Map, Value as Json};
 
-use super::Worker;
+use super::{plugin_call, Worker};
 use crate::config::{ConnectorConfig, ConnectorType};
 use crate::herder::{ConnectorOffset, ConnectorOffsets, Message};
 use crate::plugins::ConnectorFactory;
@@ -134,16 +134,19 @@ fn sink_offset_json((topic, partition, offset): &PartitionOffset) -> ConnectorOf
 }
 
 impl Worker {
-    fn offsets_config(&self, name: &str) -> ConnectResult<(ConnectorConfig, ConnectorFactory)> {
+    async fn offsets_config(
+        &self,
+        name: &str,
+    ) -> ConnectResult<(ConnectorConfig, ConnectorFactory)> {
         let snapshot = self
             .snapshot(name)
             .ok_or_else(|| ConnectError::NotFound(format!("Connector {name} not found")))?;
-        self.validate(&snapshot.config)
+        self.validate(&snapshot.config).await
     }
 
     /// The committed offsets of a connector.
     pub async fn connector_offsets(&self, name: &str) -> ConnectResult<ConnectorOffsets> {
-        let (config, _) = self.offsets_config(name)?;
+        let (config, _) = self.offsets_config(name).await?;
         match config.connector_type {
             ConnectorType::Source => Ok(ConnectorOffsets {
                 offsets: self
@@ -218,7 +221,8 @@ impl Worker {
         name: &str,
         offsets: Option<Vec<ConnectorOffset>>,
     ) -> ConnectResult<Message> {
-        let (config, factory) = self.offsets_config(name)?;
+        let (config, factory) = self.offsets_config(name).await?;
+        let what = format!("Connector {name}: alterOffsets()");
         match factory {
             ConnectorFactory::Source(f) => {
                 let requested: Vec<(OffsetMap, Option<OffsetMap>)> = match &offsets {
@@ -253,11 +257,16 @@ impl Worker {
                     normalized.push((partition, offset));
                     entries.push((key, value));
                 }
-                let handled = f().alter_offsets(&config.props, &normalized).map_err(|e| {
-                    ConnectError::other(format!(
-                        "Failed to modify offsets for source connector {name}: {e}"
-                    ))
-                })?;
+                let props = config.props.clone();
+                let call = move || f().alter_offsets(&props, &normalized);
+                let handled = plugin_call::blocking(&what, self.plugin_timeout, call)
+                    .await
+                    .and_then(|handled| handled)
+                    .map_err(|e| {
+                        ConnectError::other(format!(
+                            "Failed to modify offsets for source connector {name}: {e}"
+                        ))
+                    })?;
                 if !entries.is_empty() {
                     let store = self.offsets.clone();
                     tokio::task::spawn_blocking(move || store.put_all(entries))
@@ -277,11 +286,16 @@ impl Worker {
                         .map(|(t, p, _)| (TopicPartition::new(t, p), None))
                         .collect(),
                 };
-                let handled = f().alter_offsets(&config.props, &requested).map_err(|e| {
-                    ConnectError::other(format!(
-                        "Failed to modify offsets for sink connector {name}: {e}"
-                    ))
-                })?;
+                let (props, asked) = (config.props.clone(), requested.clone());
+                let call = move || f().alter_offsets(&props, &asked);
+                let handled = plugin_call::blocking(&what, self.plugin_timeout, call)
+                    .await
+                    .and_then(|handled| handled)
+                    .map_err(|e| {
+                        ConnectError::other(format!(
+                            "Failed to modify offsets for sink connector {name}: {e}"
+                        ))
+                    })?;
                 if reset {
                     self.delete_group(name, &config).await?;
                 } else {

@@ -7,6 +7,7 @@ use kconnect_api::{ConfigMap, ConnectError, ConnectResult};
 use kconnect_kafka::admin::Admin;
 use kconnect_kafka::client_config;
 
+use super::fence::{TaskFence, TaskOffsets, TaskStatus};
 use super::Worker;
 use crate::config::ConnectorConfig;
 use crate::pipeline::{ErrorHandler, TaskConverters, TransformChain};
@@ -23,6 +24,7 @@ impl Worker {
         id: TaskId,
         task: Box<dyn kconnect_api::plugin::SourceTask>,
         task_config: ConfigMap,
+        fence: &TaskFence,
     ) -> ConnectResult<SourceTaskRunner> {
         let reader = Arc::new(ConnectorOffsetReader::new(
             &id.connector,
@@ -43,22 +45,28 @@ impl Worker {
         } else {
             None
         };
+        let errors = ErrorHandler::for_task(&id, config, &self.config.props, &self.registry);
+        let status = TaskStatus::new(
+            self.status.clone(),
+            fence.clone(),
+            errors.data_failure_flag(),
+        );
         Ok(SourceTaskRunner {
             context: Arc::new(SourceContext::new(task_config.clone(), reader)),
             task,
             config: task_config,
             chain: TransformChain::build(&self.registry, &config.props)?,
             converters: TaskConverters::build(&self.registry, &self.config.props, &config.props)?,
-            errors: ErrorHandler::for_task(&id, config, &self.config.props, &self.registry),
+            errors,
             producer_props: client_config::source_producer(
                 &self.config.props,
                 &config.props,
                 &client_id,
             ),
             topic_creator,
-            offsets: self.offsets.clone(),
+            offsets: TaskOffsets::new(self.offsets.clone(), fence.clone()),
             json: self.json.clone(),
-            status: self.status.clone(),
+            status,
             flush_interval: self.config.offset_flush_interval(),
             flush_timeout: self.config.offset_flush_timeout(),
             tolerate_all: config.tolerate_all(),
@@ -72,9 +80,16 @@ impl Worker {
         id: TaskId,
         task: Box<dyn kconnect_api::plugin::SinkTask>,
         task_config: ConfigMap,
+        fence: &TaskFence,
     ) -> ConnectResult<SinkTaskRunner> {
         let group = format!("connect-{}", id.connector);
         let client_id = format!("connector-consumer-{id}");
+        let errors = ErrorHandler::for_task(&id, config, &self.config.props, &self.registry);
+        let status = TaskStatus::new(
+            self.status.clone(),
+            fence.clone(),
+            errors.data_failure_flag(),
+        );
         Ok(SinkTaskRunner {
             task,
             config: task_config,
@@ -82,14 +97,14 @@ impl Worker {
             topics_regex: config.topics_regex().map(str::to_string),
             chain: TransformChain::build(&self.registry, &config.props)?,
             converters: TaskConverters::build(&self.registry, &self.config.props, &config.props)?,
-            errors: ErrorHandler::for_task(&id, config, &self.config.props, &self.registry),
+            errors,
             consumer_props: client_config::sink_consumer(
                 &self.config.props,
                 &config.props,
                 &group,
                 &client_id,
             ),
-            status: self.status.clone(),
+            status,
             flush_interval: self.config.offset_flush_interval(),
             id,
         })

@@ -1,6 +1,7 @@
 //! Connector and task states as the REST API and status topic report them.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 
 use kconnect_api::ConnectError;
@@ -52,6 +53,13 @@ pub struct Status {
     pub trace: Option<String>,
     /// Worker that reported it.
     pub worker_id: String,
+    /// For FAILED tasks: the failure came from a record under `errors.tolerance=none` (the
+    /// task's error handling says so; the trace is not parsed). A restart would meet the
+    /// same record again.
+    pub data_failure: bool,
+    /// Which state change produced this status: increases with every change of state in
+    /// the store, so a watcher can tell a new failure from one it already saw.
+    pub transition: u64,
 }
 
 /// Statuses of every connector and task known to this worker.
@@ -61,6 +69,7 @@ pub struct StatusStore {
     connectors: RwLock<BTreeMap<String, Status>>,
     tasks: RwLock<BTreeMap<TaskId, Status>>,
     topics: RwLock<BTreeMap<String, BTreeSet<String>>>,
+    transitions: AtomicU64,
 }
 
 impl StatusStore {
@@ -77,18 +86,32 @@ impl StatusStore {
         &self.worker_id
     }
 
-    fn status(&self, state: State, trace: Option<String>) -> Status {
+    /// The status replacing `previous`: a new transition number unless the state stays.
+    fn status(
+        &self,
+        previous: Option<&Status>,
+        state: State,
+        trace: Option<String>,
+        data_failure: bool,
+    ) -> Status {
+        let transition = match previous {
+            Some(p) if p.state == state => p.transition,
+            _ => self.transitions.fetch_add(1, Ordering::Relaxed) + 1,
+        };
         Status {
             state,
             trace,
             worker_id: self.worker_id.clone(),
+            data_failure,
+            transition,
         }
     }
 
     /// Sets a connector's state.
     pub fn put_connector(&self, name: &str, state: State, trace: Option<String>) {
         if let Ok(mut m) = self.connectors.write() {
-            m.insert(name.to_string(), self.status(state, trace));
+            let status = self.status(m.get(name), state, trace, false);
+            m.insert(name.to_string(), status);
         }
         match state {
             State::Failed => tracing::error!(connector = name, "connector failed"),
@@ -98,13 +121,26 @@ impl StatusStore {
 
     /// Sets a task's state.
     pub fn put_task(&self, id: &TaskId, state: State, trace: Option<String>) {
+        self.put_task_marked(id, state, trace, false);
+    }
+
+    /// Sets a task's state; `data_failure` marks a failure caused by a record under
+    /// `errors.tolerance=none`.
+    pub fn put_task_marked(
+        &self,
+        id: &TaskId,
+        state: State,
+        trace: Option<String>,
+        data_failure: bool,
+    ) {
         if let Some(t) = &trace {
             tracing::error!(task = %id, "task failed: {t}");
         } else {
             tracing::info!(task = %id, state = state.name(), "task state");
         }
         if let Ok(mut m) = self.tasks.write() {
-            m.insert(id.clone(), self.status(state, trace));
+            let status = self.status(m.get(id), state, trace, data_failure);
+            m.insert(id.clone(), status);
         }
     }
 

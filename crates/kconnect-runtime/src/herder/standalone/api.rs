@@ -9,7 +9,7 @@ use kconnect_api::ConfigMap;
 use super::{status_of, unknown, StandaloneHerder};
 use crate::config::keys::NAME;
 use crate::herder::{
-    passwords, plugin_info, validation, ConfigInfos, ConfigKeyInfo, ConnectorInfo, ConnectorKind,
+    passwords, plugin_info, ConfigInfos, ConfigKeyInfo, ConnectorInfo, ConnectorKind,
     ConnectorOffsets, ConnectorState, ConnectorStateInfo, Created, Herder, HerderError,
     HerderResult, Message, PluginInfo, RestartRequest, TaskIdInfo, TaskInfo, TaskState,
 };
@@ -249,7 +249,7 @@ impl Herder for StandaloneHerder {
     }
 
     async fn validate_connector_config(&self, config: ConfigMap) -> HerderResult<ConfigInfos> {
-        validation::validate(self.worker.registry(), &config)
+        self.validate(config).await
     }
 
     fn connector_plugins(&self, connectors_only: bool) -> Vec<PluginInfo> {

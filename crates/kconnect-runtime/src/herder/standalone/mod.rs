@@ -15,20 +15,23 @@ use tokio::sync::Mutex;
 
 use super::config_store::{ConnectorStore, StoredConnector};
 use super::{passwords, validation};
-use super::{ConnectorInfo, ConnectorKind, Created, HerderError, HerderResult, TaskIdInfo};
+use super::{
+    ConfigInfos, ConnectorInfo, ConnectorKind, Created, HerderError, HerderResult, TaskIdInfo,
+};
 use crate::config::files::{ConnectorFile, InitialState};
 use crate::config::keys::CONNECTOR_CLASS;
 use crate::plugins::ConnectorFactory;
 use crate::rest::loggers::LogLevels;
 use crate::worker::status::{trace, Status};
-use crate::worker::{TargetState, Worker};
+use crate::worker::{plugin_call, TargetState, Worker};
 
 /// Standalone control plane.
 pub struct StandaloneHerder {
     worker: Arc<Worker>,
     store: ConnectorStore,
     configs: RwLock<BTreeMap<String, StoredConnector>>,
-    ops: Mutex<()>,
+    /// The worker's operations lock (shared with its supervisor).
+    ops: Arc<Mutex<()>>,
     ready: AtomicBool,
     cluster_id: RwLock<Option<String>>,
     log_levels: Option<Arc<dyn LogLevels>>,
@@ -57,10 +60,10 @@ impl StandaloneHerder {
         log_levels: Option<Arc<dyn LogLevels>>,
     ) -> Self {
         Self {
+            ops: worker.operations().clone(),
             worker,
             store,
             configs: RwLock::new(BTreeMap::new()),
-            ops: Mutex::new(()),
             ready: AtomicBool::new(false),
             cluster_id: RwLock::new(None),
             log_levels,
@@ -96,12 +99,13 @@ impl StandaloneHerder {
         Ok(())
     }
 
-    /// Starts a stored connector on the worker; a configuration the worker rejects leaves the
-    /// connector registered with status FAILED.
+    /// Starts a stored connector on the worker, or replaces the configuration of the one it
+    /// runs; a configuration the worker rejects leaves the connector registered with status
+    /// FAILED.
     async fn launch(&self, name: &str, stored: &StoredConnector) {
         if let Err(e) = self
             .worker
-            .start_connector(stored.config.clone(), stored.target)
+            .reconfigure_connector(name, stored.config.clone(), stored.target)
             .await
         {
             tracing::error!(connector = name, "cannot start connector: {e}");
@@ -111,6 +115,18 @@ impl StandaloneHerder {
                 Some(trace(&e)),
             );
         }
+    }
+
+    /// Validates a configuration as the validate endpoint reports it, with the connector's
+    /// own validation off the runtime's threads and under the plugin call deadline.
+    async fn validate(&self, config: ConfigMap) -> HerderResult<ConfigInfos> {
+        let worker = self.worker.clone();
+        let class = config.get(CONNECTOR_CLASS).cloned().unwrap_or_default();
+        let what = format!("Connector plugin {class}: validate()");
+        plugin_call::blocking(&what, self.worker.plugin_timeout(), move || {
+            validation::validate(worker.registry(), &config)
+        })
+        .await?
     }
 
     /// Restores the persisted connectors (at startup, before the CLI files are applied).
@@ -218,7 +234,7 @@ impl StandaloneHerder {
             let secrets = self.secrets(&config);
             passwords::restore_hidden(&mut config, &old.config, &secrets);
         }
-        let infos = validation::validate(self.worker.registry(), &config)?;
+        let infos = self.validate(config.clone()).await?;
         if infos.error_count > 0 {
             let errors = infos.error_messages();
             return Err(HerderError::BadRequest(format!(
@@ -241,9 +257,7 @@ impl StandaloneHerder {
         let mut next = self.snapshot_all();
         next.insert(name.to_string(), stored.clone());
         self.commit(next)?;
-        if existing.is_some() {
-            let _ = self.worker.remove_connector(name).await;
-        }
+        // Reconfiguring keeps the connector's statuses and active topics (as Java).
         self.launch(name, &stored).await;
         Ok(Created {
             created: existing.is_none(),
