@@ -2,10 +2,12 @@
 //! herders and the REST API.
 
 pub mod config;
+pub mod distributed;
 pub mod herder;
 pub mod pipeline;
 pub mod plugins;
 pub mod rest;
+pub mod signals;
 pub mod standalone;
 pub mod storage;
 pub mod task;

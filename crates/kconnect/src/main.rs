@@ -1,5 +1,6 @@
 //! The `kconnect` command: `kconnect standalone worker.properties connector.properties...`,
-//! like Java's `connect-standalone`.
+//! like Java's `connect-standalone`, and `kconnect distributed worker.properties`, like
+//! Java's `connect-distributed`.
 
 mod logging;
 mod plugins;
@@ -73,11 +74,20 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Mode::Distributed { .. } => {
-            eprintln!(
-                "kconnect: distributed mode is not implemented yet; use `kconnect standalone`"
-            );
-            ExitCode::from(2)
+        Mode::Distributed { worker } => {
+            let result = runtime.block_on(kconnect_runtime::distributed::run(
+                worker,
+                plugins::registry(),
+                Some(logging as std::sync::Arc<dyn kconnect_runtime::rest::loggers::LogLevels>),
+            ));
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!("{e}");
+                    eprintln!("kconnect: {e}");
+                    ExitCode::from(e.exit_code() as u8)
+                }
+            }
         }
         Mode::Plugins => {
             for p in plugins::registry().plugins() {

@@ -32,6 +32,10 @@ pub enum HerderError {
     /// Anything else (Java `ConnectException` and unexpected errors): 500.
     #[error("{0}")]
     Internal(String),
+    /// The worker cannot serve the request yet, e.g. no session key to verify an internal
+    /// request against (distributed mode): 503.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl HerderError {
@@ -43,6 +47,7 @@ impl HerderError {
             Self::NotFound(_) => 404,
             Self::AlreadyExists(_) | Self::Conflict(_) => 409,
             Self::Timeout(_) | Self::Internal(_) => 500,
+            Self::Unavailable(_) => 503,
         }
     }
 
@@ -55,7 +60,8 @@ impl HerderError {
             | Self::AlreadyExists(m)
             | Self::Conflict(m)
             | Self::Timeout(m)
-            | Self::Internal(m) => m,
+            | Self::Internal(m)
+            | Self::Unavailable(m) => m,
         }
     }
 }

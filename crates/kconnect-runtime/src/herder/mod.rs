@@ -136,6 +136,24 @@ pub trait Herder: Send + Sync {
     /// Forgets the connector's active topics.
     async fn reset_connector_active_topics(&self, name: &str) -> HerderResult<()>;
 
+    /// The internal endpoint `POST /connectors/{c}/tasks` (spec §1.6): a worker delivers the
+    /// task configurations its connector generated. `body` is the request body as received
+    /// (signatures cover these bytes) and `signature` the `X-Connect-Authorization` and
+    /// algorithm headers, when sent. Standalone workers refuse it, as Java's do.
+    async fn put_task_configs(
+        &self,
+        name: &str,
+        tasks: Vec<ConfigMap>,
+        body: &[u8],
+        signature: Option<(String, String)>,
+    ) -> HerderResult<()> {
+        let _ = (name, tasks, body, signature);
+        Err(HerderError::Internal(
+            "Kafka Connect in standalone mode does not support externally setting task configurations."
+                .into(),
+        ))
+    }
+
     /// Applies a log level to every worker of the cluster (`scope=cluster`). Standalone: this
     /// worker only.
     async fn set_cluster_logger_level(&self, namespace: &str, level: &str) -> HerderResult<()>;

@@ -3,13 +3,14 @@
 //! rendered as Java's `{"error_code": N, "message": ...}`.
 
 mod connectors;
+pub mod forward;
 pub mod loggers;
 mod plugins;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -17,6 +18,7 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+use crate::herder::distributed::signing::{ALGORITHM_HEADER, SIGNATURE_HEADER};
 use crate::herder::{Herder, HerderError};
 use loggers::LogLevels;
 
@@ -156,6 +158,26 @@ async fn health(State(s): Shared) -> Response {
     }
 }
 
+/// Internal `POST /connectors/{c}/tasks` (spec §1.6): task configurations from the worker
+/// that runs the connector; the signature covers the body bytes as received.
+async fn put_task_configs(
+    State(s): Shared,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, RestError> {
+    let tasks: Vec<kconnect_api::ConfigMap> = json_body(&headers, &body)?;
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let signature = header(SIGNATURE_HEADER).zip(header(ALGORITHM_HEADER));
+    timed(s.herder.put_task_configs(&name, tasks, &body, signature)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn not_found() -> RestError {
     RestError::new(StatusCode::NOT_FOUND, "HTTP 404 Not Found")
 }
@@ -165,6 +187,15 @@ async fn method_not_allowed() -> RestError {
         StatusCode::METHOD_NOT_ALLOWED,
         "HTTP 405 Method Not Allowed",
     )
+}
+
+/// The router of a distributed worker: the same API, with leader-only requests forwarded
+/// to the leader when this worker does not lead the group ([`forward`]).
+pub fn distributed_router(state: Arc<RestState>, leader: forward::LeaderSource) -> Router {
+    router(state).layer(axum::middleware::from_fn_with_state(
+        leader,
+        forward::forward_to_leader,
+    ))
 }
 
 /// The router.
@@ -180,7 +211,10 @@ pub fn router(state: Arc<RestState>) -> Router {
             get(c::config).put(c::put_config).patch(c::patch_config),
         )
         .route("/connectors/{name}/status", get(c::status))
-        .route("/connectors/{name}/tasks", get(c::tasks))
+        .route(
+            "/connectors/{name}/tasks",
+            get(c::tasks).post(put_task_configs),
+        )
         .route("/connectors/{name}/tasks-config", get(c::tasks_config))
         .route(
             "/connectors/{name}/tasks/{task}/status",

@@ -12,6 +12,7 @@ pub mod kafka_offset_store;
 pub mod kafka_status_store;
 pub mod offset_file;
 pub mod offset_reader;
+pub mod offset_store;
 pub mod status_records;
 
 #[cfg(test)]
@@ -19,3 +20,4 @@ mod java_records_tests;
 
 pub use offset_file::FileOffsetStore;
 pub use offset_reader::ConnectorOffsetReader;
+pub use offset_store::OffsetStore;

@@ -41,15 +41,41 @@ impl Kconnect {
         path
     }
 
+    /// Prepares a directory with `worker.properties` for a distributed worker of group
+    /// `group` on `broker` (internal topics prefixed with the group), plus `extra` lines.
+    pub fn new_distributed(dir: &Path, broker: &Broker, group: &str, extra: &str) -> Self {
+        let port = free_port();
+        let worker = format!(
+            "bootstrap.servers={}\ngroup.id={group}\nconfig.storage.topic={group}-configs\noffset.storage.topic={group}-offsets\nstatus.storage.topic={group}-status\nconfig.storage.replication.factor=1\noffset.storage.replication.factor=1\nstatus.storage.replication.factor=1\noffset.storage.partitions=5\nstatus.storage.partitions=2\nsession.timeout.ms=6000\nheartbeat.interval.ms=500\nrebalance.timeout.ms=20000\nkey.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter=org.apache.kafka.connect.json.JsonConverter\noffset.flush.interval.ms=1000\nlisteners=http://127.0.0.1:{port}\n{extra}\n",
+            broker.bootstrap()
+        );
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("worker.properties"), worker).unwrap();
+        Self {
+            dir: dir.to_path_buf(),
+            port,
+            child: None,
+        }
+    }
+
+    /// Starts `kconnect distributed worker.properties`.
+    pub fn start_distributed(&mut self) {
+        self.spawn("distributed", &[]);
+    }
+
     /// Starts `kconnect standalone worker.properties <files>`.
     pub fn start(&mut self, files: &[&Path]) {
+        self.spawn("standalone", files);
+    }
+
+    fn spawn(&mut self, mode: &str, files: &[&Path]) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.dir.join("kconnect.log"))
             .unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kconnect"));
-        cmd.arg("standalone")
+        cmd.arg(mode)
             .arg(self.dir.join("worker.properties"))
             .args(files);
         cmd.env("RUST_LOG", "info")

@@ -8,18 +8,24 @@
 //! distributed worker settings and [`signing`] signs and verifies internal requests;
 //! [`runtime`] is the coordination loop that applies assignments through a worker, and
 //! [`forwarder`] sends followers' task configs to the leader over [`http_client`].
+//! [`worker_runner`] runs assigned connectors on the real worker, [`state_sync`] copies
+//! offsets and statuses to the internal topics, and [`herder`] serves the REST API.
 
 pub mod assignor;
 pub mod config;
 pub mod forwarder;
 pub mod group_protocol;
+pub mod herder;
+mod herder_api;
 pub mod http_client;
 pub mod member_state;
 pub mod protocol;
 pub mod runtime;
 pub mod signing;
+pub mod state_sync;
 pub mod wire;
 pub mod work;
+pub mod worker_runner;
 
 pub use protocol::{Assignment, ConnectProtocol, WorkerMetadata};
 pub use wire::ProtocolError;

@@ -1,0 +1,239 @@
+//! `kconnect distributed`: a worker of a Connect cluster. Workers sharing `group.id`
+//! divide the connectors between them through Kafka's group protocol and keep
+//! configurations, statuses and offsets in the internal topics (spec §6, §7); any worker
+//! serves the REST API, forwarding leader-only requests to the leader (spec §1.3).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kconnect_kafka::admin::Admin;
+use kconnect_kafka::client_config::worker_client_base;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+use crate::config::files::read_properties;
+use crate::config::WorkerConfig;
+use crate::herder::distributed::config::DistributedConfig;
+use crate::herder::distributed::forwarder::RestForwarder;
+use crate::herder::distributed::herder::DistributedHerder;
+use crate::herder::distributed::protocol::ConnectProtocol;
+use crate::herder::distributed::runtime::DistributedRuntime;
+use crate::herder::distributed::state_sync::StateSync;
+use crate::herder::distributed::worker_runner::{route_updates, WorkerRunner};
+use crate::plugins::Registry;
+use crate::rest::loggers::LogLevels;
+use crate::rest::{distributed_router, RestState};
+use crate::signals::shutdown_requested;
+use crate::standalone::StartupError;
+use crate::storage::internal_topics::{ensure_topic, InternalTopic};
+use crate::storage::kafka_config_store::KafkaConfigStore;
+use crate::storage::kafka_offset_store::KafkaOffsetStore;
+use crate::storage::kafka_status_store::KafkaStatusStore;
+use crate::storage::FileOffsetStore;
+use crate::worker::status::StatusStore;
+use crate::worker::Worker;
+
+/// How long reading an internal topic may take at startup.
+const STORE_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn config_error(e: impl std::fmt::Display) -> StartupError {
+    StartupError::Config(e.to_string())
+}
+
+/// The three internal topics, created if missing and read to their ends.
+struct Stores {
+    configs: Arc<KafkaConfigStore>,
+    updates: mpsc::UnboundedReceiver<crate::storage::config_state::ConfigUpdate>,
+    statuses: Arc<KafkaStatusStore>,
+    offsets: Arc<KafkaOffsetStore>,
+}
+
+async fn open_stores(config: &WorkerConfig) -> Result<Stores, StartupError> {
+    let props = &config.props;
+    let admin = Admin::new(&worker_client_base(props)).map_err(config_error)?;
+    let mut names = Vec::new();
+    for topic in [
+        InternalTopic::Config,
+        InternalTopic::Offsets,
+        InternalTopic::Status,
+    ] {
+        let spec = topic.spec(props).map_err(config_error)?;
+        ensure_topic(&admin, topic, &spec)
+            .await
+            .map_err(config_error)?;
+        names.push(spec.name);
+    }
+    let clients = |t: InternalTopic| t.clients(props);
+    let (tx, updates) = mpsc::unbounded_channel();
+    let (p, c) = clients(InternalTopic::Config);
+    let configs =
+        KafkaConfigStore::start(&names[0], &p, &c, STORE_TIMEOUT, tx).map_err(config_error)?;
+    let (p, c) = clients(InternalTopic::Offsets);
+    let offsets =
+        KafkaOffsetStore::start(&names[1], &p, &c, STORE_TIMEOUT).map_err(config_error)?;
+    let (p, c) = clients(InternalTopic::Status);
+    let statuses =
+        KafkaStatusStore::start(&names[2], &p, &c, STORE_TIMEOUT).map_err(config_error)?;
+    configs.read_to_end().await.map_err(config_error)?;
+    offsets.read_to_end().await.map_err(config_error)?;
+    statuses.read_to_end().await.map_err(config_error)?;
+    Ok(Stores {
+        configs: Arc::new(configs),
+        updates,
+        statuses: Arc::new(statuses),
+        offsets: Arc::new(offsets),
+    })
+}
+
+/// Runs a distributed worker until SIGINT/SIGTERM; then stops its work, copies its last
+/// offsets to the offsets topic and leaves the group (no waiting for a session timeout).
+pub async fn run(
+    worker_file: PathBuf,
+    registry: Registry,
+    log_levels: Option<Arc<dyn LogLevels>>,
+) -> Result<(), StartupError> {
+    let props = read_properties(&worker_file).map_err(config_error)?;
+    let config = WorkerConfig::parse(props)
+        .map_err(|e| StartupError::Config(format!("{}: {e}", worker_file.display())))?;
+    let distributed = DistributedConfig::parse(&config.props).map_err(config_error)?;
+    let stores = open_stores(&config).await?;
+    let listener = config.listeners[0].clone();
+    let tcp = TcpListener::bind(listener.bind_address())
+        .await
+        .map_err(|e| config_error(format!("cannot listen on {}: {e}", listener.bind_address())))?;
+    let port = tcp.local_addr().map(|a| a.port()).unwrap_or(listener.port);
+    let host = config
+        .props
+        .get("rest.advertised.host.name")
+        .cloned()
+        .filter(|h| !h.is_empty())
+        .or_else(|| Some(listener.host.clone()).filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "localhost".into());
+    let worker_id = format!("{host}:{port}");
+    let url = format!("http://{host}:{port}/");
+    let bootstrap = config
+        .props
+        .get("bootstrap.servers")
+        .cloned()
+        .unwrap_or_else(|| "localhost:9092".into());
+    let client_id = config
+        .props
+        .get("client.id")
+        .cloned()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| format!("connect-{worker_id}"));
+    let topic_tracking = config
+        .props
+        .get("topic.tracking.enable")
+        .map(String::as_str)
+        != Some("false");
+    let topic_tracking_reset = config
+        .props
+        .get("topic.tracking.allow.reset")
+        .map(String::as_str)
+        != Some("false");
+    // The worker's source tasks commit to a local file that state_sync mirrors to the
+    // offsets topic.
+    let local_path = std::env::temp_dir().join(format!(
+        "kconnect-{}-{}-{}.offsets",
+        distributed.group_id,
+        worker_id.replace(':', "_"),
+        std::process::id()
+    ));
+    let local = Arc::new(FileOffsetStore::open(&local_path).map_err(config_error)?);
+    let status = Arc::new(StatusStore::new(&worker_id));
+    let worker = Arc::new(Worker::new(config, registry, status, local.clone()));
+    let supervisor = crate::worker::supervisor::spawn(&worker);
+    let herder = Arc::new(DistributedHerder::new(
+        worker.clone(),
+        worker_id.clone(),
+        distributed.clone(),
+        stores.configs.clone(),
+        stores.statuses.clone(),
+        log_levels.clone(),
+    ));
+    let state = Arc::new(RestState {
+        herder: herder.clone(),
+        log_levels,
+        topic_tracking,
+        topic_tracking_reset,
+    });
+    let leader = {
+        let herder = herder.clone();
+        Arc::new(move || herder.leadership())
+    };
+    let server = tokio::spawn(async move {
+        if let Err(e) = axum::serve(tcp, distributed_router(state, leader)).await {
+            tracing::error!("REST server failed: {e}");
+        }
+    });
+    tracing::info!("REST API listening on {url} (worker id {worker_id})");
+    let generation = {
+        let herder = herder.clone();
+        Arc::new(move || herder.view().generation)
+    };
+    let sync = Arc::new(StateSync::new(
+        worker.clone(),
+        local,
+        stores.offsets.clone(),
+        stores.statuses.clone(),
+        generation,
+    ));
+    let sync_task = sync.spawn();
+    let keys = {
+        let configs = stores.configs.clone();
+        let signed = distributed.protocol == ConnectProtocol::Sessioned;
+        let algorithm = distributed.signature_algorithm.clone();
+        Arc::new(move || {
+            let snapshot = configs.snapshot();
+            let key = snapshot.session_key().filter(|_| signed)?;
+            Some((key.key.clone(), algorithm.clone()))
+        })
+    };
+    let forwarder = Arc::new(RestForwarder::new(keys, Duration::from_secs(30)));
+    let runner = Arc::new(WorkerRunner::new(worker.clone(), sync.clone()));
+    let (to_runtime, runtime_updates) = mpsc::unbounded_channel();
+    let router = route_updates(
+        stores.updates,
+        to_runtime,
+        worker.clone(),
+        stores.configs.clone(),
+    );
+    let group = distributed.group_config(&bootstrap, &client_id);
+    let runtime = DistributedRuntime::start(
+        distributed,
+        group,
+        &url,
+        stores.configs.clone(),
+        runtime_updates,
+        runner,
+        forwarder,
+    );
+    herder.attach(runtime.subscribe());
+    let ready = {
+        let herder = herder.clone();
+        let mut view = runtime.subscribe();
+        tokio::spawn(async move {
+            if view.wait_for(|v| v.generation > 0).await.is_ok() {
+                herder.set_ready();
+                tracing::info!("joined the group; worker is ready");
+            }
+        })
+    };
+    shutdown_requested().await;
+    tracing::info!("stopping: stopping connectors and tasks, then leaving the group");
+    ready.abort();
+    router.abort();
+    supervisor.abort();
+    {
+        let _guard = worker.operations().lock().await;
+        worker.stop_all().await;
+    }
+    sync_task.abort();
+    sync.flush_offsets().await;
+    runtime.leave().await;
+    server.abort();
+    let _ = std::fs::remove_file(&local_path);
+    Ok(())
+}

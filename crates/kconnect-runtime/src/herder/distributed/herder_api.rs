@@ -1,0 +1,351 @@
+//! The [`Herder`] operations of the distributed herder, as the REST API calls them.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use kconnect_api::ConfigMap;
+
+use super::herder::{unknown, DistributedHerder};
+use crate::config::keys::NAME;
+use crate::herder::{
+    passwords, plugin_info, ConfigInfos, ConfigKeyInfo, ConnectorInfo, ConnectorKind,
+    ConnectorOffsets, ConnectorState, ConnectorStateInfo, Created, Herder, HerderError,
+    HerderResult, Message, PluginInfo, RestartRequest, TaskIdInfo, TaskInfo, TaskState,
+};
+use crate::storage::status_records::{StatusKey, StatusRecord};
+use crate::task::TaskId;
+use crate::worker::TargetState;
+
+fn not_yet(what: &str) -> HerderError {
+    HerderError::Internal(format!(
+        "{what} is not supported by kconnect in distributed mode yet"
+    ))
+}
+
+fn task_state(id: u32, s: &StatusRecord) -> TaskState {
+    TaskState {
+        id,
+        state: s.state.name().to_string(),
+        worker_id: s.worker_id.clone(),
+        trace: s.trace.clone().filter(|t| !t.is_empty()),
+    }
+}
+
+impl DistributedHerder {
+    async fn put_checked(
+        &self,
+        name: &str,
+        mut config: ConfigMap,
+        initial: Option<TargetState>,
+        allow_replace: bool,
+    ) -> HerderResult<Created<ConnectorInfo>> {
+        self.require_leader()?;
+        let existing = self.snapshot().connector_config(name).cloned();
+        if let Some(old) = &existing {
+            let secrets = self.secrets(&config);
+            passwords::restore_hidden(&mut config, old, &secrets);
+        }
+        let infos = self.validate(config.clone()).await?;
+        if infos.error_count > 0 {
+            let errors = infos.error_messages();
+            return Err(HerderError::BadRequest(format!(
+                "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
+                errors.len(),
+                errors.join("\n")
+            )));
+        }
+        if existing.is_some() && !allow_replace {
+            return Err(HerderError::AlreadyExists(format!(
+                "Connector {name} already exists"
+            )));
+        }
+        let target = match existing {
+            Some(_) => None,
+            None => Some(initial.unwrap_or(TargetState::Started)),
+        };
+        self.configs
+            .put_connector_config(name, config.clone(), target)
+            .await?;
+        Ok(Created {
+            created: existing.is_none(),
+            value: self.info(name, &config, &self.snapshot()),
+        })
+    }
+
+    async fn set_target(&self, name: &str, target: TargetState) -> HerderResult<()> {
+        if self.snapshot().connector_config(name).is_none() {
+            return Err(HerderError::NotFound(format!("Unknown connector {name}")));
+        }
+        Ok(self.configs.put_target_state(name, target).await?)
+    }
+
+    fn check_stopped(&self, name: &str) -> HerderResult<()> {
+        let snapshot = self.snapshot();
+        snapshot
+            .connector_config(name)
+            .ok_or_else(|| unknown(name))?;
+        if snapshot.target_state(name) != Some(TargetState::Stopped)
+            || !snapshot.task_configs(name).is_empty()
+        {
+            return Err(HerderError::BadRequest(format!("Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint")));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Herder for DistributedHerder {
+    fn worker_id(&self) -> String {
+        self.worker_id.clone()
+    }
+
+    async fn kafka_cluster_id(&self) -> Option<String> {
+        self.lookup_cluster_id().await
+    }
+
+    fn is_ready(&self) -> bool {
+        self.ready_flag()
+    }
+
+    async fn connectors(&self) -> HerderResult<Vec<String>> {
+        Ok(self.snapshot().connectors().cloned().collect())
+    }
+
+    async fn connector_info(&self, name: &str) -> HerderResult<ConnectorInfo> {
+        let snapshot = self.snapshot();
+        let config = snapshot
+            .connector_config(name)
+            .ok_or_else(|| unknown(name))?;
+        Ok(self.info(name, config, &snapshot))
+    }
+
+    async fn connector_config(&self, name: &str) -> HerderResult<ConfigMap> {
+        Ok(self.connector_info(name).await?.config)
+    }
+
+    async fn put_connector_config(
+        &self,
+        name: &str,
+        config: ConfigMap,
+        initial_state: Option<TargetState>,
+        allow_replace: bool,
+    ) -> HerderResult<Created<ConnectorInfo>> {
+        self.put_checked(name, config, initial_state, allow_replace)
+            .await
+    }
+
+    async fn patch_connector_config(
+        &self,
+        name: &str,
+        patch: BTreeMap<String, Option<String>>,
+    ) -> HerderResult<ConnectorInfo> {
+        let mut config = self.stored(name)?;
+        for (k, v) in patch {
+            match v {
+                Some(v) => config.insert(k, v),
+                None => config.remove(&k),
+            };
+        }
+        config
+            .entry(NAME.into())
+            .or_insert_with(|| name.to_string());
+        Ok(self.put_checked(name, config, None, true).await?.value)
+    }
+
+    async fn delete_connector(&self, name: &str) -> HerderResult<()> {
+        self.require_leader()?;
+        let snapshot = self.snapshot();
+        snapshot
+            .connector_config(name)
+            .ok_or_else(|| unknown(name))?;
+        self.configs.remove_connector(name).await?;
+        let mut keys = vec![StatusKey::Connector(name.to_string())];
+        keys.extend(self.statuses.tasks(name).into_iter().map(|(task, _)| {
+            StatusKey::Task(TaskId {
+                connector: name.to_string(),
+                task,
+            })
+        }));
+        for key in keys {
+            if let Err(e) = self.statuses.delete(&key).await {
+                tracing::warn!(connector = name, "could not remove a status: {e}");
+            }
+        }
+        Ok(())
+    }
+
+    async fn connector_status(&self, name: &str) -> HerderResult<ConnectorStateInfo> {
+        let connector = self.statuses.connector(name).ok_or_else(|| {
+            HerderError::NotFound(format!("No status found for connector {name}"))
+        })?;
+        let kind = self
+            .snapshot()
+            .connector_config(name)
+            .map(|c| self.kind_of(c))
+            .unwrap_or(ConnectorKind::Unknown);
+        Ok(ConnectorStateInfo {
+            name: name.to_string(),
+            connector: ConnectorState {
+                state: connector.state.name().to_string(),
+                worker_id: connector.worker_id.clone(),
+                trace: connector.trace.clone().filter(|t| !t.is_empty()),
+            },
+            tasks: self
+                .statuses
+                .tasks(name)
+                .iter()
+                .map(|(n, s)| task_state(*n, s))
+                .collect(),
+            kind,
+        })
+    }
+
+    async fn task_status(&self, id: &TaskId) -> HerderResult<TaskState> {
+        self.statuses
+            .tasks(&id.connector)
+            .iter()
+            .find(|(n, _)| *n == id.task)
+            .map(|(n, s)| task_state(*n, s))
+            .ok_or_else(|| HerderError::NotFound(format!("No status found for task {id}")))
+    }
+
+    async fn task_configs(&self, name: &str) -> HerderResult<Vec<TaskInfo>> {
+        let snapshot = self.snapshot();
+        let config = snapshot
+            .connector_config(name)
+            .ok_or_else(|| unknown(name))?;
+        let secrets = self.secrets(config);
+        Ok(snapshot
+            .task_configs(name)
+            .iter()
+            .enumerate()
+            .map(|(n, config)| TaskInfo {
+                id: TaskIdInfo {
+                    connector: name.to_string(),
+                    task: n as u32,
+                },
+                config: passwords::hide(config, &secrets),
+            })
+            .collect())
+    }
+
+    async fn pause_connector(&self, name: &str) -> HerderResult<()> {
+        self.set_target(name, TargetState::Paused).await
+    }
+
+    async fn resume_connector(&self, name: &str) -> HerderResult<()> {
+        self.set_target(name, TargetState::Started).await
+    }
+
+    async fn stop_connector(&self, name: &str) -> HerderResult<()> {
+        self.require_leader()?;
+        self.set_target(name, TargetState::Stopped).await?;
+        Ok(self.configs.put_task_configs(name, Vec::new()).await?)
+    }
+
+    async fn restart_connector(&self, name: &str) -> HerderResult<()> {
+        self.require_leader()?;
+        self.stored(name)?;
+        Ok(self.configs.put_restart_request(name, false, false).await?)
+    }
+
+    async fn restart_connector_and_tasks(
+        &self,
+        request: &RestartRequest,
+    ) -> HerderResult<ConnectorStateInfo> {
+        self.require_leader()?;
+        let name = &request.connector;
+        if self.snapshot().connector_config(name).is_none() {
+            return Err(HerderError::NotFound(format!("Unknown connector: {name}")));
+        }
+        let mut plan = self
+            .connector_status(name)
+            .await
+            .map_err(|_| HerderError::NotFound(format!("Status for connector {name} not found")))?;
+        if request.restarts_connector(&plan.connector.state) {
+            plan.connector.state = "RESTARTING".into();
+        }
+        for t in &mut plan.tasks {
+            if request.restarts_task(&t.state) {
+                t.state = "RESTARTING".into();
+            }
+        }
+        self.configs
+            .put_restart_request(name, request.include_tasks, request.only_failed)
+            .await?;
+        Ok(plan)
+    }
+
+    async fn restart_task(&self, id: &TaskId) -> HerderResult<()> {
+        self.stored(&id.connector)?;
+        if self.worker.snapshot(&id.connector).is_none() {
+            return Err(not_yet("Restarting a task another worker runs"));
+        }
+        let _guard = self.worker.operations().lock().await;
+        Ok(self.worker.restart_task(id).await?)
+    }
+
+    async fn connector_offsets(&self, name: &str) -> HerderResult<ConnectorOffsets> {
+        self.stored(name)?;
+        Err(not_yet("Reading connector offsets"))
+    }
+
+    async fn alter_connector_offsets(
+        &self,
+        name: &str,
+        _offsets: ConnectorOffsets,
+    ) -> HerderResult<Message> {
+        self.check_stopped(name)?;
+        Err(not_yet("Altering connector offsets"))
+    }
+
+    async fn reset_connector_offsets(&self, name: &str) -> HerderResult<Message> {
+        self.check_stopped(name)?;
+        Err(not_yet("Resetting connector offsets"))
+    }
+
+    async fn validate_connector_config(&self, config: ConfigMap) -> HerderResult<ConfigInfos> {
+        self.validate(config).await
+    }
+
+    fn connector_plugins(&self, connectors_only: bool) -> Vec<PluginInfo> {
+        plugin_info::plugins(self.worker.registry(), connectors_only)
+    }
+
+    fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<ConfigKeyInfo>> {
+        plugin_info::plugin_config(self.worker.registry(), plugin)
+    }
+
+    async fn connector_active_topics(&self, name: &str) -> HerderResult<Vec<String>> {
+        self.stored(name)?;
+        Ok(self.worker.status().topics(name))
+    }
+
+    async fn reset_connector_active_topics(&self, name: &str) -> HerderResult<()> {
+        self.worker.status().reset_topics(name);
+        Ok(())
+    }
+
+    async fn set_cluster_logger_level(&self, namespace: &str, level: &str) -> HerderResult<()> {
+        match &self.log_levels {
+            Some(l) => l
+                .set_level(namespace, level)
+                .map(|_| ())
+                .map_err(HerderError::Internal),
+            None => Ok(()),
+        }
+    }
+
+    async fn put_task_configs(
+        &self,
+        name: &str,
+        tasks: Vec<ConfigMap>,
+        body: &[u8],
+        signature: Option<(String, String)>,
+    ) -> HerderResult<()> {
+        self.verify_internal(body, signature)?;
+        self.require_leader()?;
+        self.stored(name)?;
+        Ok(self.configs.put_task_configs(name, tasks).await?)
+    }
+}

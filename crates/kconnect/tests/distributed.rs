@@ -1,0 +1,172 @@
+//! End-to-end tests of `kconnect distributed`: three worker processes on loopback sharing a
+//! group on a real (Tansu) broker. Connectors created through any worker run exactly once
+//! across the cluster; leader-only requests reaching a follower are forwarded; the work of
+//! a worker killed with SIGKILL moves to the survivors within the documented bound, and the
+//! file → topic → file pipeline loses no line (at-least-once).
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{append_lines, lines, Kconnect};
+use kconnect_testkit::Broker;
+use serde_json::{json, Value};
+
+/// `session.timeout.ms` of the test workers plus the rebalance rounds documented in
+/// docs/DISTRIBUTED.md.
+const FAILOVER_BOUND: Duration = Duration::from_secs(6 + 15);
+
+fn cluster(broker: &Broker, root: &Path, group: &str) -> Vec<Kconnect> {
+    (0..3)
+        .map(|n| Kconnect::new_distributed(&root.join(format!("w{n}")), broker, group, ""))
+        .collect()
+}
+
+async fn wait_healthy(k: &Kconnect) {
+    k.wait_rest().await;
+    k.until("/health", "worker joined", |b| b["status"] == "healthy")
+        .await;
+}
+
+/// The worker ids running the connector and its tasks, once all are RUNNING on `on`.
+async fn running_on(k: &Kconnect, name: &str, tasks: usize) -> Vec<String> {
+    let status = k.until_state(name, "RUNNING", tasks).await;
+    let mut ids = vec![status["connector"]["worker_id"]
+        .as_str()
+        .unwrap()
+        .to_string()];
+    for t in status["tasks"].as_array().unwrap() {
+        ids.push(t["worker_id"].as_str().unwrap().to_string());
+    }
+    ids
+}
+
+fn numbered(path: &Path) -> BTreeSet<String> {
+    lines(path).into_iter().collect()
+}
+
+/// Polls until every line of `input` is in `output`, or fails after `timeout`.
+async fn until_delivered(input: &Path, output: &Path, timeout: Duration, logs: &[&Kconnect]) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let want = numbered(input);
+        let got = numbered(output);
+        if want.is_subset(&got) {
+            return;
+        }
+        if Instant::now() > deadline {
+            let missing = want.difference(&got).count();
+            let all: Vec<String> = logs.iter().map(|k| k.log()).collect();
+            panic!(
+                "{missing} input lines never reached the output\n{}",
+                all.join("\n----\n")
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_workers_run_each_connector_once_forward_writes_and_survive_a_kill() {
+    let broker = Broker::start();
+    broker.create_topic("dist-lines", 1).await;
+    let root = tempfile::tempdir().unwrap();
+    let input = root.path().join("input.txt");
+    let output = root.path().join("output.txt");
+    append_lines(&input, 0, 2_000);
+    let mut workers = cluster(&broker, root.path(), "dist-e2e");
+    for w in &mut workers {
+        w.start_distributed();
+    }
+    for w in &workers {
+        wait_healthy(w).await;
+    }
+
+    // Created through two different workers: at least one of them is a follower, whose
+    // request is forwarded to the leader.
+    let (status, body) = workers[2]
+        .call(
+            "POST",
+            "/connectors",
+            Some(json!({"name": "src", "config": {
+                "connector.class": "FileStreamSource", "tasks.max": "1",
+                "file": input.display().to_string(), "topic": "dist-lines"}})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = workers[1]
+        .call(
+            "POST",
+            "/connectors",
+            Some(json!({"name": "sink", "config": {
+                "connector.class": "FileStreamSink", "tasks.max": "1",
+                "file": output.display().to_string(), "topics": "dist-lines"}})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, _) = workers[0]
+        .call(
+            "POST",
+            "/connectors",
+            Some(json!({"name": "sink", "config": {"connector.class": "FileStreamSink", "topics": "x"}})),
+        )
+        .await;
+    assert_eq!(status, 409, "a duplicate is refused wherever it is sent");
+
+    // Every worker sees both connectors running, each on exactly one worker.
+    for w in &workers {
+        let (_, names) = w.get("/connectors").await;
+        assert_eq!(names, json!(["sink", "src"]));
+        let src = running_on(w, "src", 1).await;
+        let sink = running_on(w, "sink", 1).await;
+        assert_eq!(src[0], src[1], "the connector's owner runs its task");
+        assert_eq!(sink[0], sink[1]);
+    }
+    until_delivered(&input, &output, Duration::from_secs(60), &[&workers[0]]).await;
+    assert_eq!(
+        lines(&output).len(),
+        2_000,
+        "each line delivered exactly once while no worker fails"
+    );
+
+    // Kill the worker running the source mid-stream, then keep writing.
+    let src_owner = running_on(&workers[0], "src", 1).await[0].clone();
+    let victim = workers
+        .iter()
+        .position(|w| w.worker_id() == src_owner)
+        .unwrap();
+    append_lines(&input, 2_000, 2_000);
+    workers[victim].kill9();
+    let killed_at = Instant::now();
+    append_lines(&input, 4_000, 1_000);
+    let survivor = &workers[(victim + 1) % 3];
+    let deadline = killed_at + FAILOVER_BOUND;
+    loop {
+        let (_, s) = survivor.get("/connectors/src/status").await;
+        let (_, k) = survivor.get("/connectors/sink/status").await;
+        let moved = |s: &Value| {
+            s["connector"]["state"] == "RUNNING"
+                && s["connector"]["worker_id"] != src_owner.as_str()
+                && s["tasks"].as_array().is_some_and(|t| {
+                    t.len() == 1
+                        && t[0]["state"] == "RUNNING"
+                        && t[0]["worker_id"] != src_owner.as_str()
+                })
+        };
+        if moved(&s) && moved(&k) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "work of the killed worker not running on the survivors within {FAILOVER_BOUND:?}: {s} {k}\n{}",
+            survivor.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    until_delivered(&input, &output, Duration::from_secs(60), &[survivor]).await;
+    assert!(lines(&output).len() >= 5_000);
+}
