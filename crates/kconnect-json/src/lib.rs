@@ -44,6 +44,7 @@ mod config;
 mod envelope;
 mod escape;
 mod failure;
+mod floats;
 mod java_hash;
 mod lexer;
 mod read;

@@ -6,8 +6,9 @@ use kconnect_api::schema::logical;
 use kconnect_api::{Schema, SchemaType, Value};
 
 use crate::config::DecimalFormat;
-use crate::escape::{write_base64, write_f32, write_f64, write_i64, write_str};
+use crate::escape::{write_base64, write_i64, write_str};
 use crate::failure::{Failure, Res};
+use crate::floats::{write_f32, write_f64};
 
 /// The settings that change the written bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,276 @@
+//! Floating-point numbers as Jackson writes them for Connect (Java `Double.toString` and
+//! `Float.toString`): plain notation for 1e-3 <= |v| < 1e7 with at least one digit on each
+//! side of the point, else `d.dddE±n`; the digits are the shortest that read back to the same
+//! number. The shortest digits come from Ryu (as fast as formatting gets, and no allocation).
+
+use std::fmt::Write as _;
+
+use crate::escape::write_i64;
+
+/// Appends a double as Jackson writes it (Java `Double.toString`).
+pub(crate) fn write_f64(out: &mut Vec<u8>, v: f64) {
+    if !v.is_finite() {
+        return write_non_finite(out, v.is_nan(), v < 0.0);
+    }
+    if v == 0.0 {
+        out.extend_from_slice(if v.is_sign_negative() {
+            b"-0.0"
+        } else {
+            b"0.0"
+        });
+        return;
+    }
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(v.abs()).as_bytes();
+    if significant_digits(text) < 16 {
+        write_java_layout(out, v.is_sign_negative(), text);
+        return;
+    }
+    // With 16 or 17 digits more than one digit string can read back to the same double, and
+    // Ryu does not always pick the one the standard library (and so this crate until now)
+    // picks: those go through the standard library.
+    let mut std_text = Scratch::default();
+    if write!(std_text, "{:e}", v.abs()).is_ok() {
+        write_java_layout(out, v.is_sign_negative(), std_text.as_bytes());
+    } else {
+        out.extend_from_slice(kconnect_api::value::java_f64_to_string(v).as_bytes());
+    }
+}
+
+/// Appends a float as Jackson writes it (Java `Float.toString`).
+pub(crate) fn write_f32(out: &mut Vec<u8>, v: f32) {
+    if !v.is_finite() {
+        return write_non_finite(out, v.is_nan(), v < 0.0);
+    }
+    if v == 0.0 {
+        out.extend_from_slice(if v.is_sign_negative() {
+            b"-0.0"
+        } else {
+            b"0.0"
+        });
+        return;
+    }
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(v.abs()).as_bytes();
+    if significant_digits(text) < 8 {
+        write_java_layout(out, v.is_sign_negative(), text);
+        return;
+    }
+    // As for doubles, the longest renderings are left to the standard library.
+    let mut std_text = Scratch::default();
+    if write!(std_text, "{:e}", v.abs()).is_ok() {
+        write_java_layout(out, v.is_sign_negative(), std_text.as_bytes());
+    } else {
+        out.extend_from_slice(kconnect_api::value::java_f32_to_string(v).as_bytes());
+    }
+}
+
+/// Digits of a printed number, leading zeros and the exponent aside.
+fn significant_digits(text: &[u8]) -> usize {
+    let mantissa = text.split(|&b| b == b'e').next().unwrap_or(text);
+    let digits = mantissa.iter().filter(|b| b.is_ascii_digit());
+    digits.skip_while(|&&b| b == b'0').count()
+}
+
+/// A stack buffer for the standard library's `{:e}` rendering (at most ~25 bytes).
+struct Scratch {
+    buf: [u8; 48],
+    len: usize,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self {
+            buf: [0; 48],
+            len: 0,
+        }
+    }
+}
+
+impl Scratch {
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl std::fmt::Write for Scratch {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Jackson writes non-finite numbers as quoted strings (`QUOTE_NON_NUMERIC_NUMBERS`).
+fn write_non_finite(out: &mut Vec<u8>, nan: bool, negative: bool) {
+    out.extend_from_slice(match (nan, negative) {
+        (true, _) => b"\"NaN\"".as_slice(),
+        (false, false) => b"\"Infinity\"",
+        (false, true) => b"\"-Infinity\"",
+    });
+}
+
+/// The significant digits (no leading or trailing zeros) and the decimal exponent of the
+/// first one, from a positive number as Ryu prints it (`123.45`, `0.001`, `1e20`,
+/// `1.5e-7`).
+fn digits_and_exponent(text: &[u8], digits: &mut [u8; 40]) -> (usize, i32) {
+    let e_pos = text.iter().position(|&b| b == b'e').unwrap_or(text.len());
+    let mut exp: i32 = 0;
+    let mut exp_negative = false;
+    for &b in text.get(e_pos + 1..).unwrap_or(&[]) {
+        match b {
+            b'-' => exp_negative = true,
+            b'0'..=b'9' => exp = exp * 10 + i32::from(b - b'0'),
+            _ => {}
+        }
+    }
+    if exp_negative {
+        exp = -exp;
+    }
+    let mantissa = &text[..e_pos];
+    let int_len = mantissa
+        .iter()
+        .position(|&b| b == b'.')
+        .unwrap_or(mantissa.len());
+    let mut n = 0;
+    let mut leading = 0;
+    for &b in mantissa.iter().filter(|b| b.is_ascii_digit()) {
+        if n == 0 && b == b'0' {
+            leading += 1;
+            continue;
+        }
+        if n < digits.len() {
+            digits[n] = b;
+            n += 1;
+        }
+    }
+    while n > 1 && digits[n - 1] == b'0' {
+        n -= 1;
+    }
+    if n == 0 {
+        digits[0] = b'0';
+        return (1, 0);
+    }
+    (n, int_len as i32 - 1 - leading + exp)
+}
+
+/// Lays a positive number printed by Ryu out the way Java does, with a sign if `negative`.
+fn write_java_layout(out: &mut Vec<u8>, negative: bool, text: &[u8]) {
+    let mut buf = [0u8; 40];
+    let (n, exp) = digits_and_exponent(text, &mut buf);
+    let digits = &buf[..n];
+    if negative {
+        out.push(b'-');
+    }
+    if (-3..7).contains(&exp) {
+        let point = exp + 1;
+        if point <= 0 {
+            out.extend_from_slice(b"0.");
+            out.extend(std::iter::repeat_n(b'0', (-point) as usize));
+            out.extend_from_slice(digits);
+        } else if point as usize >= digits.len() {
+            out.extend_from_slice(digits);
+            out.extend(std::iter::repeat_n(b'0', point as usize - digits.len()));
+            out.extend_from_slice(b".0");
+        } else {
+            let (int, frac) = digits.split_at(point as usize);
+            out.extend_from_slice(int);
+            out.push(b'.');
+            out.extend_from_slice(frac);
+        }
+    } else {
+        out.push(digits[0]);
+        out.push(b'.');
+        if digits.len() > 1 {
+            out.extend_from_slice(&digits[1..]);
+        } else {
+            out.push(b'0');
+        }
+        out.push(b'E');
+        write_i64(out, i64::from(exp));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kconnect_api::value::{java_f32_to_string, java_f64_to_string};
+
+    fn s(f: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut out = Vec::new();
+        f(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn floats_match_java_to_string() {
+        for v in [
+            1.5,
+            2.0,
+            std::f64::consts::PI,
+            1e7,
+            9999999.0,
+            1e-3,
+            0.001234,
+            1e-4,
+            1e21,
+            1.0e-300,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            -123.456,
+            100.0,
+            0.1,
+            1e16,
+            123456789.0,
+        ] {
+            assert_eq!(s(|o| write_f64(o, v)), java_f64_to_string(v), "{v}");
+            if v.abs() < f64::from(f32::MAX) {
+                assert_eq!(s(|o| write_f32(o, v as f32)), java_f32_to_string(v as f32));
+            }
+        }
+        assert_eq!(s(|o| write_f64(o, -0.0)), "-0.0");
+        assert_eq!(s(|o| write_f64(o, f64::NAN)), "\"NaN\"");
+        assert_eq!(s(|o| write_f32(o, f32::NEG_INFINITY)), "\"-Infinity\"");
+    }
+
+    /// Ryu and the standard library's shortest formatting agree digit for digit; the
+    /// display path (`java_*_to_string`) uses the latter.
+    #[test]
+    fn ryu_layout_matches_the_standard_formatting_path() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let d = f64::from_bits(x);
+            if d.is_finite() {
+                assert_eq!(s(|o| write_f64(o, d)), java_f64_to_string(d), "{d:e}");
+            }
+            let f = f32::from_bits((x >> 32) as u32);
+            if f.is_finite() {
+                assert_eq!(s(|o| write_f32(o, f)), java_f32_to_string(f), "{f:e}");
+            }
+            // Up to 15 significant digits: the numbers Ryu handles here.
+            if d.is_finite() {
+                let short: f64 = format!("{:.*e}", (x % 15) as usize, d).parse().unwrap();
+                if short.is_finite() {
+                    assert_eq!(s(|o| write_f64(o, short)), java_f64_to_string(short));
+                }
+                let short32: f32 = format!("{:.*e}", (x % 7) as usize, f).parse().unwrap();
+                if short32.is_finite() {
+                    assert_eq!(s(|o| write_f32(o, short32)), java_f32_to_string(short32));
+                }
+            }
+            // Numbers a connector really produces: a few decimals, moderate magnitudes.
+            let cents = (x % 100_000_000) as f64 / 100.0;
+            assert_eq!(s(|o| write_f64(o, cents)), java_f64_to_string(cents));
+            assert_eq!(
+                s(|o| write_f32(o, cents as f32)),
+                java_f32_to_string(cents as f32)
+            );
+        }
+    }
+}
