@@ -144,32 +144,11 @@ pub async fn run(
         tracing::info!(connector = %name, "created connector");
     }
     herder.set_ready();
-    wait_for_shutdown().await;
+    crate::signals::shutdown_requested().await;
     tracing::info!("stopping: committing offsets and stopping tasks");
     supervisor.abort();
     reconfigurations.abort();
     herder.shutdown().await;
     server.abort();
     Ok(())
-}
-
-async fn wait_for_shutdown() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }
