@@ -78,6 +78,26 @@ pub fn password_keys(registry: &Registry, props: &ConfigMap) -> HashSet<String> 
     keys
 }
 
+/// The `GET /connectors/{c}/tasks` entries of a connector's task configurations, with
+/// password values hidden.
+pub fn task_infos(
+    connector: &str,
+    tasks: &[ConfigMap],
+    secrets: &HashSet<String>,
+) -> Vec<super::types::TaskInfo> {
+    tasks
+        .iter()
+        .enumerate()
+        .map(|(n, config)| super::types::TaskInfo {
+            id: super::types::TaskIdInfo {
+                connector: connector.to_string(),
+                task: n as u32,
+            },
+            config: hide(config, secrets),
+        })
+        .collect()
+}
+
 /// `config` with the values of `secrets` replaced by `[hidden]`.
 pub fn hide(config: &ConfigMap, secrets: &HashSet<String>) -> ConfigMap {
     config

@@ -10,7 +10,7 @@ use crate::config::keys::NAME;
 use crate::herder::{
     passwords, plugin_info, ConfigInfos, ConfigKeyInfo, ConnectorInfo, ConnectorKind,
     ConnectorOffsets, ConnectorState, ConnectorStateInfo, Created, Herder, HerderError,
-    HerderResult, Message, PluginInfo, RestartRequest, TaskIdInfo, TaskInfo, TaskState,
+    HerderResult, Message, PluginInfo, RestartRequest, TaskInfo, TaskState,
 };
 use crate::storage::status_records::{StatusKey, StatusRecord};
 use crate::task::TaskId;
@@ -215,18 +215,11 @@ impl Herder for DistributedHerder {
             .connector_config(name)
             .ok_or_else(|| unknown(name))?;
         let secrets = self.secrets(config);
-        Ok(snapshot
-            .task_configs(name)
-            .iter()
-            .enumerate()
-            .map(|(n, config)| TaskInfo {
-                id: TaskIdInfo {
-                    connector: name.to_string(),
-                    task: n as u32,
-                },
-                config: passwords::hide(config, &secrets),
-            })
-            .collect())
+        Ok(passwords::task_infos(
+            name,
+            snapshot.task_configs(name),
+            &secrets,
+        ))
     }
 
     async fn pause_connector(&self, name: &str) -> HerderResult<()> {

@@ -11,7 +11,7 @@ use crate::config::keys::NAME;
 use crate::herder::{
     passwords, plugin_info, ConfigInfos, ConfigKeyInfo, ConnectorInfo, ConnectorKind,
     ConnectorOffsets, ConnectorState, ConnectorStateInfo, Created, Herder, HerderError,
-    HerderResult, Message, PluginInfo, RestartRequest, TaskIdInfo, TaskInfo, TaskState,
+    HerderResult, Message, PluginInfo, RestartRequest, TaskInfo, TaskState,
 };
 use crate::task::TaskId;
 use crate::worker::TargetState;
@@ -145,17 +145,7 @@ impl Herder for StandaloneHerder {
             .snapshot(name)
             .map(|s| s.task_configs)
             .unwrap_or_default();
-        Ok(tasks
-            .iter()
-            .enumerate()
-            .map(|(n, config)| TaskInfo {
-                id: TaskIdInfo {
-                    connector: name.to_string(),
-                    task: n as u32,
-                },
-                config: passwords::hide(config, &secrets),
-            })
-            .collect())
+        Ok(passwords::task_infos(name, &tasks, &secrets))
     }
 
     async fn pause_connector(&self, name: &str) -> HerderResult<()> {
