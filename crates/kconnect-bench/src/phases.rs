@@ -79,7 +79,8 @@ pub fn source(s: &Setup, payloads: &Payloads, probe: &Probe) -> Result<Pipeline,
     let broker = CpuMeter::start(s.broker_pid.as_str());
     let others = OthersMeter::start();
     let mut w = Worker::start(s, dir.path(), &[("datagen.properties", connector)])?;
-    let perf = Perf::start(s, "source", &w.pid());
+    // Profiles cover the steady state: perf starts with the first record.
+    let mut perf = Perf(None);
     let deadline = Instant::now() + Duration::from_secs(1200);
     // The latest offset as the broker reports it, and when it last changed.
     let mut latest = (0i64, Duration::ZERO);
@@ -89,7 +90,10 @@ pub fn source(s: &Setup, payloads: &Payloads, probe: &Probe) -> Result<Pipeline,
         let value = probe.latest_offset(SOURCE_TOPIC).unwrap_or(0);
         if value != latest.0 {
             latest = (value, now);
-            first.get_or_insert((now, value));
+            if first.is_none() {
+                first = Some((now, value));
+                perf = Perf::start(s, "source", &w.pid());
+            }
         }
         // Quiet for a second: the newest batch is in; done if it holds the last record.
         if value > 0 && now - latest.1 > Duration::from_secs(1) {
@@ -140,7 +144,7 @@ pub fn sink(s: &Setup, payloads: &Payloads) -> Result<Pipeline, String> {
     let broker = CpuMeter::start(s.broker_pid.as_str());
     let others = OthersMeter::start();
     let mut w = Worker::start(s, dir.path(), &[("sink.properties", connector)])?;
-    let perf = Perf::start(s, "sink", &w.pid());
+    let mut perf = Perf(None);
     let mut tail = LineCounter::default();
     let deadline = Instant::now() + Duration::from_secs(1200);
     let mut first = None;
@@ -148,6 +152,7 @@ pub fn sink(s: &Setup, payloads: &Payloads) -> Result<Pipeline, String> {
         let lines = tail.update(&out);
         if lines > 0 && first.is_none() {
             first = Some((w.since_start(), lines));
+            perf = Perf::start(s, "sink", &w.pid());
         }
         if lines >= n {
             break w.since_start();
@@ -237,6 +242,8 @@ impl Perf {
             return Self(None);
         };
         let output = dir.join(format!("{phase}-run{}.perf.data", s.run));
+        let log = std::fs::File::create(dir.join(format!("{phase}-run{}.perf.log", s.run)))
+            .map_or_else(|_| Stdio::null(), Stdio::from);
         let child = Command::new("perf")
             .args([
                 "record",
@@ -251,7 +258,7 @@ impl Perf {
             .arg(&output)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn();
         match child {
             Ok(child) => Self(Some(child)),
