@@ -43,7 +43,7 @@ struct Args {
     #[arg(long, default_value_t = 3)]
     runs: usize,
     /// Where to write the figures as JSON.
-    #[arg(long, default_value = "bench-results.json")]
+    #[arg(long, default_value = "target/bench-results.json")]
     json: PathBuf,
     /// Datagen seed.
     #[arg(long, default_value_t = 42)]
@@ -183,6 +183,9 @@ fn run(args: &Args) -> Result<(), String> {
         "runs": runs.iter().map(RunFigures::to_json).collect::<Vec<_>>(),
     });
     let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
+    if let Some(dir) = args.json.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
     std::fs::write(&args.json, text + "\n").map_err(|e| format!("{}: {e}", args.json.display()))?;
     eprintln!("figures written to {}", args.json.display());
     Ok(())
