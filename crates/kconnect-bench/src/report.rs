@@ -144,7 +144,7 @@ pub fn summarize(runs: &[RunFigures]) -> Vec<Row> {
 /// The summary as a text table.
 pub fn table(rows: &[Row], runs: usize) -> String {
     let mut out = format!(
-        "{:<42} {:>12} {:>21} {:>9} {:>5} {:>10}\n",
+        "{:<50} {:>12} {:>21} {:>9} {:>5} {:>10}\n",
         format!("figure (median of {runs} runs)"),
         "median",
         "min .. max",
@@ -154,7 +154,7 @@ pub fn table(rows: &[Row], runs: usize) -> String {
     );
     for r in rows {
         out.push_str(&format!(
-            "{:<42} {:>12} {:>21} {:>9} {:>5} {:>10}\n",
+            "{:<50} {:>12} {:>21} {:>9} {:>5} {:>10}\n",
             r.label,
             number(r.median),
             format!("{} .. {}", number(r.min), number(r.max)),
