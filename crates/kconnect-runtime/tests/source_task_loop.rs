@@ -2,18 +2,19 @@
 //! these tests check needs one): a task created while its connector is paused starts only
 //! once resumed; a failing `commit()` does not fail the task; a `poll` in progress survives
 //! flush ticks; stopping a task while a converter is being retried is a clean stop; stopping
-//! a task whose producer queue is full (Kafka down) does not hang.
+//! a task whose producer queue is full (Kafka down) does not hang; `commit_record` is called
+//! for every record sent (with where it landed) and dropped (without).
 
 #![allow(clippy::unwrap_used)] // test code
 
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use kconnect_api::plugin::{SourceTask, SourceTaskContext};
+use kconnect_api::plugin::{RecordMetadata, SourceTask, SourceTaskContext};
 use kconnect_api::record::OffsetMap;
 use kconnect_api::{
     ConfigDef, ConfigMap, ConnectError, ConnectRecord, ConnectResult, SchemaAndValue, SourceRecord,
@@ -21,6 +22,7 @@ use kconnect_api::{
 };
 use kconnect_runtime::worker::status::State;
 use kconnect_runtime::worker::TargetState;
+use kconnect_testkit::Broker;
 use support::{registry, until, Harness, SourceFactory};
 
 const SOURCE: &str = "com.example.TestSourceConnector";
@@ -325,4 +327,147 @@ fn stopping_a_task_whose_producer_queue_is_full_does_not_hang() {
         Some(State::Unassigned),
         "the task loop did not end when stopped"
     );
+}
+
+/// The `commit_record` calls a task saw: the record's value and where it landed.
+type Committed = Arc<Mutex<Vec<(String, Option<RecordMetadata>)>>>;
+
+/// Sends `values` once, each to the topic named before its `:`, and records `commit_record`.
+struct CommitRecording {
+    values: Vec<(&'static str, &'static str)>,
+    committed: Committed,
+}
+
+#[async_trait]
+impl SourceTask for CommitRecording {
+    async fn start(&mut self, _: Arc<dyn SourceTaskContext>, _: &ConfigMap) -> ConnectResult<()> {
+        Ok(())
+    }
+
+    async fn poll(&mut self) -> ConnectResult<Vec<SourceRecord>> {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let mut partition = OffsetMap::new();
+        partition.insert("source".into(), Value::String("test".into()));
+        Ok(std::mem::take(&mut self.values)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (topic, value))| {
+                let mut offset = OffsetMap::new();
+                offset.insert("position".into(), Value::Int64(i as i64));
+                SourceRecord {
+                    record: ConnectRecord {
+                        topic: topic.into(),
+                        value: Value::String(value.into()),
+                        ..Default::default()
+                    },
+                    source_partition: Some(partition.clone()),
+                    source_offset: Some(offset),
+                }
+            })
+            .collect())
+    }
+
+    fn wants_commit_record(&self) -> bool {
+        true
+    }
+
+    async fn commit_record(
+        &mut self,
+        record: &SourceRecord,
+        metadata: Option<&RecordMetadata>,
+    ) -> ConnectResult<()> {
+        let value = match &record.record.value {
+            Value::String(s) => s.clone(),
+            other => format!("{other:?}"),
+        };
+        self.committed
+            .lock()
+            .unwrap()
+            .push((value, metadata.cloned()));
+        Ok(())
+    }
+
+    async fn stop(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_record_is_called_for_sent_and_dropped_records() {
+    let broker = Broker::start();
+    broker.create_topic("out", 1).await;
+    let committed: Committed = Arc::default();
+    let shared = committed.clone();
+    let factory: SourceFactory = Arc::new(move || {
+        Box::new(CommitRecording {
+            values: vec![("out", "a"), ("out", "b"), ("dropped", "c"), ("out", "d")],
+            committed: shared.clone(),
+        }) as Box<dyn SourceTask>
+    });
+    let mut registry = registry(Some(factory), None);
+    registry.transformations(
+        &["org.apache.kafka.connect.transforms.Filter"],
+        "1",
+        kconnect_transforms::transformation_by_name,
+    );
+    registry.predicates(
+        &["org.apache.kafka.connect.transforms.predicates.TopicNameMatches"],
+        "1",
+        kconnect_transforms::predicate_by_name,
+    );
+    let h = Harness::new(&broker.bootstrap(), &[], registry);
+    h.start(
+        "committing-records",
+        SOURCE,
+        &[
+            ("transforms", "drop"),
+            (
+                "transforms.drop.type",
+                "org.apache.kafka.connect.transforms.Filter",
+            ),
+            ("transforms.drop.predicate", "isDropped"),
+            ("predicates", "isDropped"),
+            (
+                "predicates.isDropped.type",
+                "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+            ),
+            ("predicates.isDropped.pattern", "dropped"),
+        ],
+        TargetState::Started,
+    )
+    .await;
+    until("commit_record for all four records", WAIT, || {
+        committed.lock().unwrap().len() >= 4
+            || h.task_state("committing-records") == Some(State::Failed)
+    })
+    .await;
+    h.worker.stop_all().await;
+    let committed = committed.lock().unwrap().clone();
+    assert_eq!(committed.len(), 4, "{committed:?}");
+    let landed = |value: &str| {
+        committed
+            .iter()
+            .find(|(v, _)| v == value)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_else(|| panic!("no commit_record for {value}: {committed:?}"))
+    };
+    assert_eq!(landed("c"), None, "the dropped record");
+    for (value, offset) in [("a", 0), ("b", 1), ("d", 2)] {
+        assert_eq!(
+            landed(value),
+            Some(RecordMetadata {
+                topic: "out".into(),
+                partition: 0,
+                offset,
+            }),
+            "record {value}"
+        );
+    }
+    // Acknowledgement order: the sent records in the order Kafka stored them.
+    let sent: Vec<&str> = committed
+        .iter()
+        .filter(|(_, m)| m.is_some())
+        .map(|(v, _)| v.as_str())
+        .collect();
+    assert_eq!(sent, ["a", "b", "d"]);
 }

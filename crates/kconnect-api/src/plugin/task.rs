@@ -62,8 +62,18 @@ pub trait SourceTask: Send {
         Ok(())
     }
 
-    /// Called when one record was written to Kafka (`None`: it was dropped or failed and
-    /// tolerated).
+    /// Whether the runtime should call [`SourceTask::commit_record`]. Off by default: the
+    /// runtime then keeps no copy of the records it sends. A task that overrides
+    /// `commit_record` returns `true` here (the answer is read once, before `start`).
+    fn wants_commit_record(&self) -> bool {
+        false
+    }
+
+    /// Called when one record was written to Kafka (`None`: it was dropped by a
+    /// transformation, or failed and was skipped under `errors.tolerance=all`), in the order
+    /// the records were acknowledged, once no `poll` is in progress and before offsets are
+    /// committed. Only called if [`SourceTask::wants_commit_record`] returns `true`. An error
+    /// is logged; it does not fail the task.
     async fn commit_record(
         &mut self,
         _record: &SourceRecord,

@@ -2,6 +2,7 @@
 //! acknowledgements per source partition and commit an offset only once every record before
 //! it was acknowledged; commit every `offset.flush.interval.ms` and on shutdown.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -78,6 +79,9 @@ pub(super) struct Loop {
     /// stored.
     dlq_acks: JoinSet<()>,
     max_in_flight: usize,
+    /// Copies of the records sent and not yet passed to the task's `commit_record`, by opaque
+    /// id; `None` for a task that does not want `commit_record` (nothing is copied then).
+    pub(super) records: Option<HashMap<usize, SourceRecord>>,
 }
 
 impl SourceTaskRunner {
@@ -89,11 +93,16 @@ impl SourceTaskRunner {
             Ok(e) => e,
             Err(e) => return status.put_task(&id, State::Failed, Some(trace(&e))),
         };
-        let acks = Arc::new(AckState::new(
+        let wants_commit_record = self.task.wants_commit_record();
+        let mut acks = AckState::new(
             id.clone(),
             errors.operator.policy().tolerate_all,
             errors.reporter.is_active(),
-        ));
+        );
+        if wants_commit_record {
+            acks = acks.with_record_acks();
+        }
+        let acks = Arc::new(acks);
         let context = AckContext {
             state: acks.clone(),
         };
@@ -118,6 +127,7 @@ impl SourceTaskRunner {
             errors,
             dlq_acks: JoinSet::new(),
             max_in_flight: 100_000,
+            records: wants_commit_record.then(HashMap::new),
         };
         let result = l.run(cancel, target).await;
         let stop = l.task.stop().await;
@@ -163,6 +173,7 @@ impl Loop {
                 }
                 continue;
             }
+            self.commit_records().await;
             if self.commit_due {
                 self.notify_commit().await;
             }
@@ -229,6 +240,8 @@ impl Loop {
         record: SourceRecord,
         cancel: &CancellationToken,
     ) -> ConnectResult<()> {
+        // A copy for the task's `commit_record`, only if it wants it.
+        let copy = self.records.is_some().then(|| record.clone());
         let (prepared, source_partition, source_offset) = prepare(
             &mut self.r.chain,
             &mut self.r.converters,
@@ -239,10 +252,10 @@ impl Loop {
         let converted = match prepared {
             Prepared::Send(c) => c,
             Prepared::Dropped | Prepared::Skipped(None) => {
-                return self.skip(source_partition, source_offset)
+                return self.skip(copy, source_partition, source_offset)
             }
             Prepared::Skipped(Some(delivery)) => {
-                return self.skip_after(delivery, source_partition, source_offset)
+                return self.skip_after(copy, delivery, source_partition, source_offset)
             }
         };
         let Converted {
@@ -283,7 +296,7 @@ impl Loop {
                 }
             }
         }
-        let opaque = self.submit(source_partition, source_offset)?;
+        let opaque = self.submit(copy, source_partition, source_offset)?;
         let mut base: BaseRecord<'_, [u8], [u8], usize> =
             BaseRecord::with_opaque_to(&topic, opaque);
         if let Some(headers) = headers {
@@ -349,6 +362,7 @@ impl Loop {
     /// Tracks a record that will be sent; returns its opaque id.
     fn submit(
         &mut self,
+        copy: Option<SourceRecord>,
         partition: Option<OffsetMap>,
         offset: Option<OffsetMap>,
     ) -> ConnectResult<usize> {
@@ -363,16 +377,23 @@ impl Loop {
             Some(p) => s.partition_index(p, || json.offset_key(&connector, p))?,
             None => None,
         };
-        Ok(s.submit(index, offset))
+        let opaque = s.submit(index, offset);
+        drop(s);
+        if let (Some(records), Some(copy)) = (self.records.as_mut(), copy) {
+            records.insert(opaque, copy);
+        }
+        Ok(opaque)
     }
 
     /// A dropped or tolerated record: its offset still becomes committable in order.
     fn skip(
         &mut self,
+        copy: Option<SourceRecord>,
         partition: Option<OffsetMap>,
         offset: Option<OffsetMap>,
     ) -> ConnectResult<()> {
-        let opaque = self.submit(partition, offset)?;
+        let opaque = self.submit(copy, partition, offset)?;
+        self.acks.record_ack(opaque, || None);
         self.acks.ack(opaque);
         Ok(())
     }
@@ -381,15 +402,19 @@ impl Loop {
     /// stored; a write that fails for good fails the task, so the record is not lost.
     fn skip_after(
         &mut self,
+        copy: Option<SourceRecord>,
         delivery: Delivery,
         partition: Option<OffsetMap>,
         offset: Option<OffsetMap>,
     ) -> ConnectResult<()> {
-        let opaque = self.submit(partition, offset)?;
+        let opaque = self.submit(copy, partition, offset)?;
         let acks = self.acks.clone();
         self.dlq_acks.spawn(async move {
             match delivery.wait().await {
-                Ok(()) => acks.ack(opaque),
+                Ok(()) => {
+                    acks.record_ack(opaque, || None);
+                    acks.ack(opaque)
+                }
                 Err(e) => acks.fail(e.to_string()),
             }
         });

@@ -5,7 +5,9 @@
 
 use std::sync::{Arc, Mutex};
 
+use kconnect_api::plugin::RecordMetadata;
 use kconnect_kafka::rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use kconnect_kafka::rdkafka::message::Message;
 use kconnect_kafka::rdkafka::producer::{DeliveryResult, ProducerContext};
 use kconnect_kafka::rdkafka::ClientContext;
 use tokio::sync::Notify;
@@ -27,7 +29,14 @@ pub struct AckState {
     pub log_errors: bool,
     /// The task, for logs.
     pub task: TaskId,
+    /// Acknowledgements in order, for the task's `commit_record` (`None` when the task does
+    /// not want them): opaque id and where the record landed (`None`: not written).
+    pub record_acks: Option<Mutex<Vec<RecordAck>>>,
 }
+
+/// One acknowledged record, for the task's `commit_record`: its opaque id and where it
+/// landed in Kafka (`None`: dropped or skipped).
+pub type RecordAck = (usize, Option<RecordMetadata>);
 
 impl AckState {
     /// A fresh state.
@@ -39,6 +48,29 @@ impl AckState {
             tolerate_all,
             log_errors,
             task,
+            record_acks: None,
+        }
+    }
+
+    /// Also queues acknowledgements for the task's `commit_record`.
+    pub fn with_record_acks(mut self) -> Self {
+        self.record_acks = Some(Mutex::new(Vec::new()));
+        self
+    }
+
+    /// Queues an acknowledgement for the task's `commit_record`, if it wants them (call
+    /// before [`AckState::ack`]).
+    pub fn record_ack(&self, opaque: usize, metadata: impl FnOnce() -> Option<RecordMetadata>) {
+        if let Some(Ok(mut acks)) = self.record_acks.as_ref().map(|a| a.lock()) {
+            acks.push((opaque, metadata()));
+        }
+    }
+
+    /// Takes the acknowledgements queued for `commit_record`, oldest first.
+    pub fn take_record_acks(&self) -> Vec<RecordAck> {
+        match self.record_acks.as_ref().map(|a| a.lock()) {
+            Some(Ok(mut acks)) => std::mem::take(&mut *acks),
+            _ => Vec::new(),
         }
     }
 
@@ -136,9 +168,19 @@ impl ProducerContext for AckContext {
     type DeliveryOpaque = usize;
 
     fn delivery(&self, result: &DeliveryResult<'_>, opaque: usize) {
-        let Err((err, _)) = result else {
-            self.state.ack(opaque);
-            return;
+        let err = match result {
+            Ok(message) => {
+                self.state.record_ack(opaque, || {
+                    Some(RecordMetadata {
+                        topic: message.topic().to_owned(),
+                        partition: message.partition(),
+                        offset: message.offset(),
+                    })
+                });
+                self.state.ack(opaque);
+                return;
+            }
+            Err((err, _)) => err,
         };
         let state = &self.state;
         match delivery_failure(err, state.tolerate_all) {
@@ -153,6 +195,7 @@ impl ProducerContext for AckContext {
                     );
                 }
                 tracing::warn!(task = %state.task, "Kafka refused a record, skipped (errors.tolerance=all): {err}");
+                state.record_ack(opaque, || None);
                 state.ack(opaque);
             }
             DeliveryFailure::Fail(reason) => state.fail(reason),

@@ -10,6 +10,7 @@ use super::source::Loop;
 impl Loop {
     /// Commits the offsets of acknowledged records, then lets the task know.
     pub(super) async fn commit(&mut self) -> ConnectResult<()> {
+        self.commit_records().await;
         let committable = self
             .acks
             .submitted
@@ -31,6 +32,30 @@ impl Loop {
         self.commit_due = true;
         self.notify_commit().await;
         Ok(())
+    }
+
+    /// Calls the task's `commit_record` for the records acknowledged since the last call, in
+    /// acknowledgement order, once no `poll` is in progress (only for a task that wants it).
+    /// Its errors are logged, as Java does.
+    pub(super) async fn commit_records(&mut self) {
+        let Some(sent) = self.records.as_mut() else {
+            return;
+        };
+        if self.task.polling() {
+            return;
+        }
+        let acks = self.acks.take_record_acks();
+        if acks.is_empty() {
+            return;
+        }
+        let batch: Vec<_> = acks
+            .into_iter()
+            .filter_map(|(opaque, metadata)| sent.remove(&opaque).map(|r| (r, metadata)))
+            .collect();
+        // Not polling: the task is called.
+        for e in self.task.commit_records(batch).await.unwrap_or_default() {
+            tracing::error!(task = %self.r.id, "Exception thrown while calling task.commitRecord(): {e}");
+        }
     }
 
     /// Calls the task's `commit` after offsets were committed, once no `poll` is in

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use kconnect_api::plugin::{SourceTask, SourceTaskContext};
+use kconnect_api::plugin::{RecordMetadata, SourceTask, SourceTaskContext};
 use kconnect_api::{ConfigMap, ConnectError, ConnectResult, SourceRecord};
 use tokio::sync::Mutex;
 
@@ -74,6 +74,25 @@ impl PolledTask {
             return None;
         }
         Some(self.task.lock().await.commit().await)
+    }
+
+    /// Calls the task's `commit_record` for each record, in order, unless a `poll` is in
+    /// progress (`None` then, and nothing was called). Returns the errors the task returned.
+    pub async fn commit_records(
+        &mut self,
+        records: Vec<(SourceRecord, Option<RecordMetadata>)>,
+    ) -> Option<Vec<ConnectError>> {
+        if self.polling() {
+            return None;
+        }
+        let mut task = self.task.lock().await;
+        let mut errors = Vec::new();
+        for (record, metadata) in &records {
+            if let Err(e) = task.commit_record(record, metadata.as_ref()).await {
+                errors.push(e);
+            }
+        }
+        Some(errors)
     }
 
     /// Stops the task: drops the `poll` in progress, then calls `stop` (not for a task that
