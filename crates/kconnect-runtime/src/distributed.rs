@@ -18,7 +18,7 @@ use crate::herder::distributed::config::DistributedConfig;
 use crate::herder::distributed::forwarder::RestForwarder;
 use crate::herder::distributed::herder::DistributedHerder;
 use crate::herder::distributed::protocol::ConnectProtocol;
-use crate::herder::distributed::runtime::DistributedRuntime;
+use crate::herder::distributed::runtime::{DistributedRuntime, RuntimeInputs};
 use crate::herder::distributed::state_sync::StateSync;
 use crate::herder::distributed::worker_runner::{route_updates, WorkerRunner};
 use crate::plugins::Registry;
@@ -143,8 +143,12 @@ pub async fn run(
     ));
     let local = Arc::new(FileOffsetStore::open(&local_path).map_err(config_error)?);
     let status = Arc::new(StatusStore::new(&worker_id));
-    let worker = Arc::new(Worker::new(config, registry, status, local.clone()));
+    let (generated_tx, generated) = mpsc::unbounded_channel();
+    let worker = Arc::new(
+        Worker::new(config, registry, status, local.clone()).with_cluster_tasks(generated_tx),
+    );
     let supervisor = crate::worker::supervisor::spawn(&worker);
+    let reconfigurations = crate::worker::connector_context::spawn(&worker);
     let herder = Arc::new(DistributedHerder::new(
         worker.clone(),
         worker_id.clone(),
@@ -206,7 +210,10 @@ pub async fn run(
         group,
         &url,
         stores.configs.clone(),
-        runtime_updates,
+        RuntimeInputs {
+            updates: runtime_updates,
+            generated,
+        },
         runner,
         forwarder,
     );
@@ -226,6 +233,7 @@ pub async fn run(
     ready.abort();
     router.abort();
     supervisor.abort();
+    reconfigurations.abort();
     {
         let _guard = worker.operations().lock().await;
         worker.stop_all().await;

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use kconnect_api::{ConfigMap, ConnectResult};
 use kconnect_runtime::herder::distributed::config::DistributedConfig;
 use kconnect_runtime::herder::distributed::runtime::{
-    DistributedRuntime, TaskConfigForwarder, WorkRunner,
+    DistributedRuntime, RuntimeInputs, TaskConfigForwarder, WorkRunner,
 };
 use kconnect_runtime::herder::distributed::WorkSet;
 use kconnect_runtime::storage::config_state::ConfigState;
@@ -120,7 +120,10 @@ fn start(
         group,
         &format!("http://{name}/"),
         store,
-        updates,
+        RuntimeInputs {
+            updates,
+            generated: tokio::sync::mpsc::unbounded_channel().1,
+        },
         runner,
         forwarder,
     )

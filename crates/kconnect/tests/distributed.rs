@@ -117,14 +117,31 @@ async fn three_workers_run_each_connector_once_forward_writes_and_survive_a_kill
         .await;
     assert_eq!(status, 409, "a duplicate is refused wherever it is sent");
 
-    // Every worker sees both connectors running, each on exactly one worker.
+    // Every worker sees both connectors running, each instance and task on exactly one
+    // worker; instances and tasks are placed separately, each kind balanced.
     for w in &workers {
         let (_, names) = w.get("/connectors").await;
         assert_eq!(names, json!(["sink", "src"]));
         let src = running_on(w, "src", 1).await;
         let sink = running_on(w, "sink", 1).await;
-        assert_eq!(src[0], src[1], "the connector's owner runs its task");
-        assert_eq!(sink[0], sink[1]);
+        for (kind, owners) in [
+            ("connectors", [&src[0], &sink[0]]),
+            ("tasks", [&src[1], &sink[1]]),
+        ] {
+            let per_worker: Vec<usize> = workers
+                .iter()
+                .map(|k| {
+                    owners
+                        .iter()
+                        .filter(|o| o.as_str() == k.worker_id())
+                        .count()
+                })
+                .collect();
+            assert!(
+                per_worker.iter().max().unwrap() - per_worker.iter().min().unwrap() <= 1,
+                "{kind} balanced over the workers: {per_worker:?}"
+            );
+        }
     }
     until_delivered(&input, &output, Duration::from_secs(60), &[&workers[0]]).await;
     assert_eq!(
@@ -133,8 +150,8 @@ async fn three_workers_run_each_connector_once_forward_writes_and_survive_a_kill
         "each line delivered exactly once while no worker fails"
     );
 
-    // Kill the worker running the source mid-stream, then keep writing.
-    let src_owner = running_on(&workers[0], "src", 1).await[0].clone();
+    // Kill the worker running the source task mid-stream, then keep writing.
+    let src_owner = running_on(&workers[0], "src", 1).await[1].clone();
     let victim = workers
         .iter()
         .position(|w| w.worker_id() == src_owner)

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use kconnect_api::plugin::ConnectorContext;
 use kconnect_api::{ConfigMap, ConnectError, ConnectResult};
-use tokio::sync::watch;
 
 use super::plugin_call::{self, CONNECTOR_STOP_TIMEOUT};
 use super::status::{trace, State};
@@ -49,16 +48,7 @@ impl Worker {
         target: TargetState,
     ) {
         let name = config.name().to_string();
-        let (target_tx, _) = watch::channel(target);
-        let mut entry = ConnectorEntry {
-            config,
-            factory,
-            target: target_tx,
-            instance: None,
-            context: None,
-            task_configs: Vec::new(),
-            tasks: BTreeMap::new(),
-        };
+        let mut entry = ConnectorEntry::new(config, factory, target, true);
         self.bring_up(&name, &mut entry, true).await;
         self.publish(&name, Some(&entry));
         map.insert(name, entry);
@@ -108,7 +98,10 @@ impl Worker {
     /// Starts the connector instance as its target requires and, if `with_tasks`, generates
     /// and starts its tasks. Failures mark the connector FAILED; so does an error the
     /// connector raised while starting, which no RUNNING then overwrites.
-    async fn bring_up(&self, name: &str, entry: &mut ConnectorEntry, with_tasks: bool) {
+    pub(super) async fn bring_up(&self, name: &str, entry: &mut ConnectorEntry, with_tasks: bool) {
+        if !entry.owned {
+            return;
+        }
         let target = *entry.target.borrow();
         if target == TargetState::Stopped {
             self.status.put_connector(name, State::Stopped, None);
@@ -166,7 +159,7 @@ impl Worker {
         Ok(())
     }
 
-    async fn stop_instance(&self, name: &str, entry: &mut ConnectorEntry) {
+    pub(super) async fn stop_instance(&self, name: &str, entry: &mut ConnectorEntry) {
         if let Some(context) = entry.context.take() {
             context.retire();
         }
@@ -219,10 +212,13 @@ impl Worker {
         match (previous, target) {
             (_, TargetState::Stopped) => {
                 self.remove_tasks(name, entry).await;
-                self.stop_instance(name, entry).await;
-                self.status.put_connector(name, State::Stopped, None);
+                if entry.owned {
+                    self.stop_instance(name, entry).await;
+                    self.status.put_connector(name, State::Stopped, None);
+                }
             }
             (TargetState::Stopped, _) => self.bring_up(name, entry, true).await,
+            _ if !entry.owned => {}
             _ => {
                 let failed = self
                     .status
@@ -246,6 +242,9 @@ impl Worker {
     pub async fn restart_connector(&self, name: &str) -> ConnectResult<()> {
         let mut map = self.connectors.lock().await;
         let entry = map.get_mut(name).ok_or_else(|| not_found(name))?;
+        if !entry.owned {
+            return Ok(());
+        }
         self.stop_instance(name, entry).await;
         let with_tasks = *entry.target.borrow() == TargetState::Started;
         self.bring_up(name, entry, with_tasks).await;
@@ -267,8 +266,9 @@ impl Worker {
         let tasks: Vec<u32> = tasks
             .iter()
             .copied()
-            .filter(|n| (*n as usize) < entry.task_configs.len())
+            .filter(|n| (*n as usize) < entry.task_configs.len() && entry.runs_task(*n, self))
             .collect();
+        let connector = connector && entry.owned;
         if connector {
             self.stop_instance(name, entry).await;
             self.status.put_connector(name, State::Restarting, None);
@@ -295,7 +295,7 @@ impl Worker {
         let entry = map
             .get_mut(&id.connector)
             .ok_or_else(|| not_found(&id.connector))?;
-        if id.task as usize >= entry.task_configs.len() {
+        if id.task as usize >= entry.task_configs.len() || !entry.runs_task(id.task, self) {
             return Err(ConnectError::NotFound(format!("Task {id} not found")));
         }
         self.stop_tasks(&id.connector, entry, &[id.task]).await;
@@ -319,7 +319,7 @@ impl Worker {
     pub async fn stop_all(&self) {
         let mut map = self.connectors.lock().await;
         self.stop_all_tasks(&mut map).await;
-        for (name, entry) in map.iter_mut() {
+        for (name, entry) in map.iter_mut().filter(|(_, e)| e.owned) {
             self.stop_instance(name, entry).await;
             self.status.put_connector(name, State::Unassigned, None);
         }

@@ -5,6 +5,7 @@
 //! into connector code run off the runtime's worker threads, under a deadline
 //! ([`plugin_call`]).
 
+mod assigned;
 pub mod connector_context;
 pub mod fence;
 mod lifecycle;
@@ -16,7 +17,9 @@ pub mod status;
 pub mod supervisor;
 mod tasks;
 
-use std::collections::BTreeMap;
+pub use assigned::GeneratedTasks;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -101,6 +104,12 @@ struct ConnectorEntry {
     context: Option<Arc<WorkerConnectorContext>>,
     task_configs: Vec<ConfigMap>,
     tasks: BTreeMap<u32, RunningTask>,
+    /// Whether the connector instance belongs to this worker (always, standalone; in a
+    /// cluster, when the group assigned it here).
+    owned: bool,
+    /// In a cluster, the task numbers the group assigned to this worker (standalone: unused,
+    /// every task runs here).
+    assigned: BTreeSet<u32>,
 }
 
 /// What readers see of a connector.
@@ -129,6 +138,9 @@ pub struct Worker {
     plugin_timeout: Duration,
     reconfiguration: mpsc::UnboundedSender<String>,
     reconfiguration_requests: std::sync::Mutex<Option<mpsc::UnboundedReceiver<String>>>,
+    /// In a cluster, where generated task configurations go (to be committed to the config
+    /// topic); `None` standalone, where the worker starts them itself.
+    cluster: Option<mpsc::UnboundedSender<assigned::GeneratedTasks>>,
 }
 
 fn config_errors(problems: Vec<String>) -> ConnectError {
@@ -160,6 +172,7 @@ impl Worker {
             plugin_timeout: plugin_call::PLUGIN_CALL_TIMEOUT,
             reconfiguration,
             reconfiguration_requests: std::sync::Mutex::new(Some(requests)),
+            cluster: None,
         }
     }
 

@@ -173,6 +173,14 @@ impl StatusStore {
         self.reset_topics(name);
     }
 
+    /// Forgets a connector's own state, keeping its tasks' (its instance left this worker;
+    /// some of its tasks may still run here).
+    pub fn remove_connector_state(&self, name: &str) {
+        if let Ok(mut m) = self.connectors.write() {
+            m.remove(name);
+        }
+    }
+
     /// Records that a connector's task produced to or consumed from `topic` (topic tracking,
     /// `GET /connectors/{c}/topics`). Cheap when the topic is already known.
     pub fn topic_used(&self, connector: &str, topic: &str) {

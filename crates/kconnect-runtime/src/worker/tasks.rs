@@ -35,7 +35,8 @@ pub(super) async fn stop_within(tasks: Vec<(TaskId, RunningTask)>, deadline: Ins
     }
 }
 
-fn task_id(name: &str, task: u32) -> TaskId {
+/// The id of task `task` of connector `name`.
+pub(super) fn task_id(name: &str, task: u32) -> TaskId {
     TaskId {
         connector: name.to_string(),
         task,
@@ -72,6 +73,11 @@ impl Worker {
                 t
             })
             .collect();
+        if let Some(cluster) = &self.cluster {
+            // The cluster commits them; the workers the group assigns the tasks to run them.
+            let _ = cluster.send((name.to_string(), configs));
+            return Ok(());
+        }
         if configs == entry.task_configs && entry.tasks.len() == configs.len() {
             tracing::debug!(connector = name, "task configurations unchanged");
             return Ok(());
@@ -104,6 +110,9 @@ impl Worker {
 
     pub(super) fn start_tasks(&self, name: &str, entry: &mut ConnectorEntry, ids: &[u32]) {
         for &n in ids {
+            if !entry.runs_task(n, self) {
+                continue;
+            }
             let Some(task_config) = entry.task_configs.get(n as usize).cloned() else {
                 continue;
             };

@@ -1,12 +1,13 @@
 //! Runs assigned work on this process's [`Worker`], and keeps it in step with the config
-//! topic: a connector's target state, configuration changes and restart requests reach the
-//! worker that owns the connector.
+//! topic: a connector's target state, configuration changes, committed task configurations
+//! and restart requests reach the workers that run its instance or its tasks.
 //!
-//! Granularity today: the owner of a connector instance runs all of that connector's tasks
-//! (the worker starts a connector together with its tasks); task assignments are accepted
-//! but not run separately. Every connector and task therefore runs exactly once across the
-//! cluster, and the connectors (not yet the tasks) are balanced over the workers.
+//! Connector instances and tasks are placed individually: the worker owning an instance
+//! generates the connector's task configurations and hands them to the cluster (the
+//! coordination loop commits them); the group assigns the tasks, and each worker starts
+//! those it was given with the committed configurations.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -35,23 +36,12 @@ impl WorkerRunner {
         Self { worker, sync }
     }
 
-    async fn launch(&self, name: &str, config: ConfigMap, target: TargetState) {
+    async fn prepare(&self, name: &str) {
         if let Err(e) = self.sync.load_offsets(name).await {
             tracing::error!(
                 connector = name,
                 "could not read the connector's offsets: {e}"
             );
-        }
-        let _guard = self.worker.operations().lock().await;
-        if let Err(e) = self
-            .worker
-            .reconfigure_connector(name, config, target)
-            .await
-        {
-            tracing::error!(connector = name, "cannot start connector: {e}");
-            self.worker
-                .status()
-                .put_connector(name, State::Failed, Some(trace(&e)));
         }
     }
 }
@@ -59,37 +49,67 @@ impl WorkerRunner {
 #[async_trait]
 impl WorkRunner for WorkerRunner {
     async fn stop(&self, work: &WorkSet) {
-        for name in &work.connectors {
-            {
-                let _guard = self.worker.operations().lock().await;
-                if self.worker.snapshot(name).is_some() {
-                    let _ = self.worker.remove_connector(name).await;
-                }
-            }
-            self.sync.forget(name);
-            tracing::info!(connector = %name, "stopped connector (revoked)");
+        if work.is_empty() {
+            return;
         }
-        if !work.connectors.is_empty() {
-            self.sync.flush_offsets().await;
+        let gone = {
+            let _guard = self.worker.operations().lock().await;
+            self.worker.revoke(&work.connectors, &work.tasks).await
+        };
+        for name in gone {
+            self.sync.forget(&name);
         }
+        self.sync.flush_offsets().await;
     }
 
     async fn start(&self, work: &WorkSet, config: &ConfigState) -> Vec<(String, Vec<ConfigMap>)> {
-        let mut generated = Vec::new();
         for name in &work.connectors {
             let Some(props) = config.connector_config(name).cloned() else {
                 continue;
             };
             let target = config.target_state(name).unwrap_or(TargetState::Started);
-            self.launch(name, props, target).await;
-            tracing::info!(connector = %name, target = target.name(), "started connector (assigned)");
-            if target != TargetState::Stopped {
-                if let Some(s) = self.worker.snapshot(name) {
-                    generated.push((name.clone(), s.task_configs));
+            self.prepare(name).await;
+            let _guard = self.worker.operations().lock().await;
+            match self.worker.assign_connector(name, props, target).await {
+                Ok(()) => {
+                    tracing::info!(connector = %name, target = target.name(), "started connector (assigned)")
+                }
+                Err(e) => {
+                    tracing::error!(connector = %name, "cannot start connector: {e}");
+                    self.worker
+                        .status()
+                        .put_connector(name, State::Failed, Some(trace(&e)));
                 }
             }
         }
-        generated
+        let mut tasks: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+        for id in &work.tasks {
+            tasks.entry(&id.connector).or_default().push(id.task);
+        }
+        for (name, numbers) in tasks {
+            let Some(props) = config.connector_config(name).cloned() else {
+                continue;
+            };
+            let target = config.target_state(name).unwrap_or(TargetState::Started);
+            let committed = config.task_configs(name);
+            self.prepare(name).await;
+            let _guard = self.worker.operations().lock().await;
+            match self
+                .worker
+                .assign_tasks(name, props, target, committed, &numbers)
+                .await
+            {
+                Ok(()) => {
+                    tracing::info!(connector = %name, tasks = ?numbers, "started tasks (assigned)")
+                }
+                Err(e) => {
+                    tracing::error!(connector = %name, tasks = ?numbers, "cannot start tasks: {e}")
+                }
+            }
+        }
+        // Generated task configurations reach the coordination loop through the worker's
+        // cluster channel.
+        Vec::new()
     }
 }
 
@@ -114,6 +134,7 @@ async fn apply_locally(update: &ConfigUpdate, worker: &Worker, configs: &KafkaCo
     let name = match update {
         ConfigUpdate::TargetState(n)
         | ConfigUpdate::ConnectorConfig(n)
+        | ConfigUpdate::TasksCommitted(n)
         | ConfigUpdate::Restart { connector: n, .. } => n,
         _ => return,
     };
@@ -127,13 +148,16 @@ async fn apply_locally(update: &ConfigUpdate, worker: &Worker, configs: &KafkaCo
             Some(t) if t != running.target => worker.set_target(name, t).await,
             _ => Ok(()),
         },
-        ConfigUpdate::ConnectorConfig(_) => match snapshot.connector_config(name) {
-            Some(c) if *c != running.config => {
-                let target = snapshot.target_state(name).unwrap_or(running.target);
-                worker.reconfigure_connector(name, c.clone(), target).await
+        ConfigUpdate::ConnectorConfig(_) | ConfigUpdate::TasksCommitted(_) => {
+            match snapshot.connector_config(name) {
+                Some(c) => {
+                    worker
+                        .apply_cluster_config(name, c, snapshot.task_configs(name))
+                        .await
+                }
+                None => Ok(()),
             }
-            _ => Ok(()),
-        },
+        }
         ConfigUpdate::Restart {
             include_tasks,
             only_failed,
