@@ -19,7 +19,8 @@ use kconnect_runtime::config::WorkerConfig;
 use kconnect_runtime::plugins::Registry;
 use kconnect_runtime::storage::FileOffsetStore;
 use kconnect_runtime::worker::status::{State, StatusStore};
-use kconnect_runtime::worker::Worker;
+use kconnect_runtime::worker::{GeneratedTasks, Worker};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 /// The test connector's class.
 pub const CLASS: &str = "com.example.ScriptedSourceConnector";
@@ -288,6 +289,26 @@ impl TestWorker {
         extra: &[(&str, &str)],
         timeout: Duration,
     ) -> Self {
+        Self::build(registry, extra, timeout, None)
+    }
+
+    /// A worker that is a member of a cluster: tasks run only where assigned; the task
+    /// configurations its connectors generate arrive on the returned receiver.
+    pub fn clustered(
+        registry: Registry,
+        extra: &[(&str, &str)],
+    ) -> (Self, UnboundedReceiver<GeneratedTasks>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let worker = Self::build(registry, extra, Duration::from_secs(5), Some(tx));
+        (worker, rx)
+    }
+
+    fn build(
+        registry: Registry,
+        extra: &[(&str, &str)],
+        timeout: Duration,
+        cluster: Option<UnboundedSender<GeneratedTasks>>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let offsets = dir.path().join("offsets");
         let json = "org.apache.kafka.connect.json.JsonConverter";
@@ -306,8 +327,11 @@ impl TestWorker {
         let config = WorkerConfig::parse(config.into_iter().collect()).unwrap();
         let status = Arc::new(StatusStore::new("test-worker"));
         let store = Arc::new(FileOffsetStore::open(&offsets).unwrap());
-        let worker =
+        let mut worker =
             Worker::new(config, registry, status.clone(), store).with_plugin_timeout(timeout);
+        if let Some(generated) = cluster {
+            worker = worker.with_cluster_tasks(generated);
+        }
         Self {
             worker: Arc::new(worker),
             status,
