@@ -30,7 +30,7 @@ use crate::storage::internal_topics::{ensure_topic, InternalTopic};
 use crate::storage::kafka_config_store::KafkaConfigStore;
 use crate::storage::kafka_offset_store::KafkaOffsetStore;
 use crate::storage::kafka_status_store::KafkaStatusStore;
-use crate::storage::FileOffsetStore;
+use crate::storage::OffsetStore;
 use crate::worker::status::StatusStore;
 use crate::worker::Worker;
 
@@ -86,8 +86,9 @@ async fn open_stores(config: &WorkerConfig) -> Result<Stores, StartupError> {
     })
 }
 
-/// Runs a distributed worker until SIGINT/SIGTERM; then stops its work, copies its last
-/// offsets to the offsets topic and leaves the group (no waiting for a session timeout).
+/// Runs a distributed worker until SIGINT/SIGTERM; then stops its work (its source tasks'
+/// final offsets go to the offsets topic) and leaves the group (no waiting for a session
+/// timeout).
 pub async fn run(
     worker_file: PathBuf,
     registry: Registry,
@@ -133,20 +134,12 @@ pub async fn run(
         .get("topic.tracking.allow.reset")
         .map(String::as_str)
         != Some("false");
-    // The worker's source tasks commit to a local file that state_sync mirrors to the
-    // offsets topic.
-    let local_path = std::env::temp_dir().join(format!(
-        "kconnect-{}-{}-{}.offsets",
-        distributed.group_id,
-        worker_id.replace(':', "_"),
-        std::process::id()
-    ));
-    let local = Arc::new(FileOffsetStore::open(&local_path).map_err(config_error)?);
+    // The worker's source tasks commit straight to the offsets topic.
+    let offsets: Arc<dyn OffsetStore> = stores.offsets.clone();
     let status = Arc::new(StatusStore::new(&worker_id));
     let (generated_tx, generated) = mpsc::unbounded_channel();
-    let worker = Arc::new(
-        Worker::new(config, registry, status, local.clone()).with_cluster_tasks(generated_tx),
-    );
+    let worker =
+        Arc::new(Worker::new(config, registry, status, offsets).with_cluster_tasks(generated_tx));
     let supervisor = crate::worker::supervisor::spawn(&worker);
     let reconfigurations = crate::worker::connector_context::spawn(&worker);
     let herder = Arc::new(DistributedHerder::new(
@@ -179,7 +172,6 @@ pub async fn run(
     };
     let sync = Arc::new(StateSync::new(
         worker.clone(),
-        local,
         stores.offsets.clone(),
         stores.statuses.clone(),
         generation,
@@ -239,9 +231,7 @@ pub async fn run(
         worker.stop_all().await;
     }
     sync_task.abort();
-    sync.flush_offsets().await;
     runtime.leave().await;
     server.abort();
-    let _ = std::fs::remove_file(&local_path);
     Ok(())
 }

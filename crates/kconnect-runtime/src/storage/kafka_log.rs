@@ -4,6 +4,7 @@
 //! been handed over.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -185,6 +186,34 @@ impl KafkaLog {
             .await
             .map(|d| (d.partition, d.offset))
             .map_err(|(e, _)| kafka_err(&format!("cannot write to topic {}", self.topic), e))
+    }
+
+    /// Hands one record to the producer (default partitioner) without waiting: records
+    /// enqueued one after the other keep that order per partition. The returned future
+    /// resolves once the record is delivered (or could not be).
+    pub fn enqueue(
+        &self,
+        key: &[u8],
+        value: Option<&[u8]>,
+    ) -> ConnectResult<impl Future<Output = ConnectResult<(i32, i64)>> + Send + 'static> {
+        let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(&self.topic).key(key);
+        if let Some(v) = value {
+            record = record.payload(v);
+        }
+        let topic = self.topic.clone();
+        let delivery = self
+            .producer
+            .send_result(record)
+            .map_err(|(e, _)| kafka_err(&format!("cannot write to topic {topic}"), e))?;
+        Ok(async move {
+            match delivery.await {
+                Ok(Ok(d)) => Ok((d.partition, d.offset)),
+                Ok(Err((e, _))) => Err(kafka_err(&format!("cannot write to topic {topic}"), e)),
+                Err(_) => Err(ConnectError::other(format!(
+                    "the producer of topic {topic} stopped before the write was confirmed"
+                ))),
+            }
+        })
     }
 
     /// Stops the reader thread.

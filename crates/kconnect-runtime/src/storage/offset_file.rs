@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 use std::fs::{self, File};
+use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use kconnect_api::{ConnectError, ConnectResult};
 
@@ -15,13 +16,23 @@ use super::java_serialization::{read_map, write_map, Entry};
 
 /// Offsets kept in a file.
 pub struct FileOffsetStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     path: PathBuf,
     data: Mutex<HashMap<Vec<u8>, Option<Vec<u8>>>>,
-    /// Set while the file lags behind memory (a write failed); the next write catches up.
-    dirty: AtomicBool,
+    /// Bumped (under `data`) each time entries are accepted.
+    accepted: AtomicU64,
+    /// The `accepted` count the file reflects; behind it while a write is pending or failed.
+    persisted: AtomicU64,
     /// Serializes writers: each takes its snapshot and replaces the file while holding it,
     /// so concurrent flushes never share the temporary file or put an older snapshot last.
     write: Mutex<()>,
+}
+
+fn poisoned<T>(_: T) -> ConnectError {
+    ConnectError::other("offset store poisoned")
 }
 
 impl FileOffsetStore {
@@ -42,57 +53,85 @@ impl FileOffsetStore {
             }
         };
         Ok(Self {
-            path,
-            data: Mutex::new(data.into_iter().collect()),
-            dirty: AtomicBool::new(false),
-            write: Mutex::new(()),
+            inner: Arc::new(Inner {
+                path,
+                data: Mutex::new(data.into_iter().collect()),
+                accepted: AtomicU64::new(0),
+                persisted: AtomicU64::new(0),
+                write: Mutex::new(()),
+            }),
         })
     }
 
     /// The file path.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.inner.path
     }
 
     /// The stored value of a key (`None` if absent or a tombstone).
     pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        self.data.lock().ok()?.get(key).cloned().flatten()
+        self.inner.data.lock().ok()?.get(key).cloned().flatten()
     }
 
     /// Every stored entry (tombstones included).
     pub fn entries(&self) -> Vec<Entry> {
-        self.data
+        self.inner
+            .data
             .lock()
             .map(|d| d.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default()
     }
 
-    /// Whether an earlier write failed, so the file is behind what was accepted.
+    /// Whether the file is behind what was accepted (a write failed or is still pending).
     pub fn is_dirty(&self) -> bool {
-        self.dirty.load(Ordering::Acquire)
+        self.inner.persisted.load(Ordering::Acquire) != self.inner.accepted.load(Ordering::Acquire)
     }
 
     /// Applies entries and persists the whole map before returning. If persisting fails
     /// the entries stay accepted in memory and the store is marked dirty; any later call
     /// (even with no entries) writes them.
     pub fn put_all(&self, entries: Vec<Entry>) -> ConnectResult<()> {
-        let _writer = self
-            .write
-            .lock()
-            .map_err(|_| ConnectError::other("offset store poisoned"))?;
-        let snapshot: Vec<Entry> = {
-            let mut data = self
-                .data
-                .lock()
-                .map_err(|_| ConnectError::other("offset store poisoned"))?;
-            for (k, v) in entries {
-                data.insert(k, v);
-            }
-            data.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.accept(entries)?;
+        self.inner.flush()
+    }
+
+    /// Applies entries in memory (visible to [`get`](Self::get) at once) without writing
+    /// the file; [`flush`](Self::flush) writes them.
+    pub fn accept(&self, entries: Vec<Entry>) -> ConnectResult<()> {
+        let mut data = self.inner.data.lock().map_err(poisoned)?;
+        for (k, v) in entries {
+            data.insert(k, v);
+        }
+        self.inner.accepted.fetch_add(1, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// Writes everything accepted so far to the file, on a blocking thread (the returned
+    /// future does not borrow the store).
+    pub fn flush(&self) -> impl Future<Output = ConnectResult<()>> + Send + 'static {
+        let inner = self.inner.clone();
+        async move {
+            tokio::task::spawn_blocking(move || inner.flush())
+                .await
+                .map_err(|e| ConnectError::other(format!("writing the offsets file failed: {e}")))?
+        }
+    }
+}
+
+impl Inner {
+    /// Writes the current map; on success the file reflects everything accepted before.
+    fn flush(&self) -> ConnectResult<()> {
+        let _writer = self.write.lock().map_err(poisoned)?;
+        let (snapshot, version): (Vec<Entry>, u64) = {
+            let data = self.data.lock().map_err(poisoned)?;
+            let version = self.accepted.load(Ordering::Acquire);
+            (
+                data.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                version,
+            )
         };
-        self.dirty.store(true, Ordering::Release);
         self.persist(&write_map(&snapshot))?;
-        self.dirty.store(false, Ordering::Release);
+        self.persisted.store(version, Ordering::Release);
         Ok(())
     }
 

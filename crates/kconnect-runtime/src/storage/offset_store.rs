@@ -4,11 +4,17 @@
 //! converter writes (spec §6.4), so both stores hold exactly what Java workers hold.
 
 use async_trait::async_trait;
+use futures::future::BoxFuture;
+use futures::FutureExt;
 use kconnect_api::ConnectResult;
 
 use super::java_serialization::Entry;
 use super::kafka_offset_store::KafkaOffsetStore;
 use super::offset_file::FileOffsetStore;
+
+/// A write a store accepted: resolves once its entries are durable. Dropping it does not
+/// take the entries back.
+pub type PendingWrite = BoxFuture<'static, ConnectResult<()>>;
 
 /// Source offsets by serialized key.
 #[async_trait]
@@ -19,9 +25,29 @@ pub trait OffsetStore: Send + Sync + 'static {
     /// Every entry known (tombstones included).
     fn entries(&self) -> Vec<Entry>;
 
-    /// Stores entries durably (a `None` value deletes the key); returns once they are
-    /// persisted and visible to [`get`](Self::get).
-    async fn put_all(&self, entries: Vec<Entry>) -> ConnectResult<()>;
+    /// Accepts entries (a `None` value deletes the key) without waiting: they are visible to
+    /// [`get`](Self::get) at once and ordered before every write started after this returns.
+    /// The returned future resolves once they are persisted.
+    fn start_put_all(&self, entries: Vec<Entry>) -> PendingWrite;
+
+    /// Stores entries durably; returns once they are persisted and visible to
+    /// [`get`](Self::get).
+    async fn put_all(&self, entries: Vec<Entry>) -> ConnectResult<()> {
+        self.start_put_all(entries).await
+    }
+
+    /// Whether entries accepted earlier are not persisted yet (a write failed or is still
+    /// under way); the next write, even an empty one, persists them.
+    fn is_dirty(&self) -> bool {
+        false
+    }
+
+    /// Catches up with what other processes wrote (the offsets topic: reads it to its end),
+    /// so that reads see every write made before the call. Stores only this process writes
+    /// have nothing to do.
+    async fn refresh(&self) -> ConnectResult<()> {
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -34,8 +60,15 @@ impl OffsetStore for FileOffsetStore {
         FileOffsetStore::entries(self)
     }
 
-    async fn put_all(&self, entries: Vec<Entry>) -> ConnectResult<()> {
-        FileOffsetStore::put_all(self, entries)
+    fn start_put_all(&self, entries: Vec<Entry>) -> PendingWrite {
+        if let Err(e) = self.accept(entries) {
+            return futures::future::ready(Err(e)).boxed();
+        }
+        self.flush().boxed()
+    }
+
+    fn is_dirty(&self) -> bool {
+        FileOffsetStore::is_dirty(self)
     }
 }
 
@@ -49,8 +82,16 @@ impl OffsetStore for KafkaOffsetStore {
         KafkaOffsetStore::entries(self)
     }
 
-    async fn put_all(&self, entries: Vec<Entry>) -> ConnectResult<()> {
-        KafkaOffsetStore::put_all(self, entries).await
+    fn start_put_all(&self, entries: Vec<Entry>) -> PendingWrite {
+        KafkaOffsetStore::start_put_all(self, entries).boxed()
+    }
+
+    fn is_dirty(&self) -> bool {
+        KafkaOffsetStore::is_dirty(self)
+    }
+
+    async fn refresh(&self) -> ConnectResult<()> {
+        self.read_to_end().await
     }
 }
 

@@ -1,5 +1,8 @@
 //! Offset commits of the source loop (spec §8.4): every `offset.flush.interval.ms` and on
-//! the way out, the offsets of acknowledged records are written to the offsets store; then
+//! the way out, the offsets of acknowledged records are written to the offsets store (the
+//! file in standalone mode, the offsets topic in distributed mode), waiting at most
+//! `offset.flush.timeout.ms` for them to be persisted (what is not is retried at the next
+//! commit); then
 //! the task's `commit` is called, once no `poll` is in progress. A task whose `commit`
 //! fails is not failed (Java only logs it).
 
@@ -22,8 +25,17 @@ impl Loop {
             for (key, offset) in committable {
                 entries.push((key, Some(self.r.json.offset_value(&offset)?)));
             }
-            let store = self.r.offsets.clone();
-            if let Err(e) = tokio::task::block_in_place(|| store.put_all(entries)) {
+            let written =
+                tokio::time::timeout(self.r.flush_timeout, self.r.offsets.put_all(entries)).await;
+            let failure = match written {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(_) => Some(format!(
+                    "not persisted within offset.flush.timeout.ms ({} ms)",
+                    self.r.flush_timeout.as_millis()
+                )),
+            };
+            if let Some(e) = failure {
                 tracing::error!(task = %self.r.id, "offset commit failed, will retry at the next interval: {e}");
                 return Ok(());
             }

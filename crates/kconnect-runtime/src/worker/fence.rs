@@ -4,7 +4,9 @@
 //! finish its drain, commit offsets and report a final state after its replacement started.
 //! Each task instance gets its own [`TaskFence`]; the status and offset handles its loop
 //! writes through ([`TaskStatus`], [`TaskOffsets`]) drop every write once it is cancelled,
-//! and cancelling waits for a write already under way, so nothing lands afterwards.
+//! and cancelling waits for a write already being handed over, so no write of the cancelled
+//! instance starts afterwards (offsets handed over before are ordered before the
+//! replacement's).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -13,7 +15,7 @@ use kconnect_api::ConnectResult;
 
 use super::status::{State, StatusStore};
 use crate::storage::java_serialization::Entry;
-use crate::storage::FileOffsetStore;
+use crate::storage::OffsetStore;
 use crate::task::TaskId;
 
 #[derive(Debug, Default)]
@@ -104,28 +106,34 @@ impl TaskStatus {
     }
 }
 
-/// The offsets store as a source task instance commits to it: behind the task's fence.
+/// The offsets store as a source task instance commits to it: behind the task's fence. The
+/// fence covers handing the entries to the store (quick, ordered before any later write);
+/// waiting for them to be persisted happens outside it, so cancelling never waits for I/O.
 #[derive(Clone)]
 pub struct TaskOffsets {
-    store: Arc<FileOffsetStore>,
+    store: Arc<dyn OffsetStore>,
     fence: TaskFence,
 }
 
 impl TaskOffsets {
     /// Commits to `store` until `fence` is cancelled.
-    pub fn new(store: Arc<FileOffsetStore>, fence: TaskFence) -> Self {
+    pub fn new(store: Arc<dyn OffsetStore>, fence: TaskFence) -> Self {
         Self { store, fence }
     }
 
-    /// Whether the store has accepted offsets it could not write yet.
+    /// Whether the store has accepted offsets it could not persist yet.
     pub fn is_dirty(&self) -> bool {
         self.store.is_dirty()
     }
 
-    /// Writes offsets (see [`FileOffsetStore::put_all`]); a cancelled task writes nothing.
-    pub fn put_all(&self, entries: Vec<Entry>) -> ConnectResult<()> {
-        match self.fence.unless_cancelled(|| self.store.put_all(entries)) {
-            Some(written) => written,
+    /// Writes offsets and waits until they are persisted (see
+    /// [`OffsetStore::start_put_all`]); a cancelled task writes nothing.
+    pub async fn put_all(&self, entries: Vec<Entry>) -> ConnectResult<()> {
+        match self
+            .fence
+            .unless_cancelled(|| self.store.start_put_all(entries))
+        {
+            Some(pending) => pending.await,
             None => {
                 tracing::debug!("skipping the offset commit of a cancelled task");
                 Ok(())
@@ -137,6 +145,7 @@ impl TaskOffsets {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::FileOffsetStore;
 
     fn id() -> TaskId {
         TaskId {
@@ -145,8 +154,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_cancelled_task_neither_reports_nor_commits() {
+    #[tokio::test]
+    async fn a_cancelled_task_neither_reports_nor_commits() {
         let store = Arc::new(StatusStore::new("w"));
         let flag = Arc::new(AtomicBool::new(false));
         let fence = TaskFence::new();
@@ -164,9 +173,11 @@ mod tests {
         let file = Arc::new(FileOffsetStore::open(dir.path().join("offsets")).unwrap());
         let live = TaskOffsets::new(file.clone(), TaskFence::new());
         live.put_all(vec![(b"k".to_vec(), Some(b"new".to_vec()))])
+            .await
             .unwrap();
         let old = TaskOffsets::new(file.clone(), fence);
         old.put_all(vec![(b"k".to_vec(), Some(b"old".to_vec()))])
+            .await
             .unwrap();
         assert_eq!(file.get(b"k"), Some(b"new".to_vec()));
         assert_eq!(

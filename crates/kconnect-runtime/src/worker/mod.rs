@@ -33,7 +33,7 @@ use crate::config::keys::CONNECTOR_CLASS;
 use crate::config::{ConnectorConfig, ConnectorType, WorkerConfig};
 use crate::pipeline::{TaskConverters, TransformChain};
 use crate::plugins::{ConnectorFactory, Registry};
-use crate::storage::{internal_json::InternalJson, FileOffsetStore};
+use crate::storage::{internal_json::InternalJson, OffsetStore};
 use crate::task::topic_creation;
 use connector_context::WorkerConnectorContext;
 use fence::TaskFence;
@@ -130,7 +130,7 @@ pub struct Worker {
     config: WorkerConfig,
     registry: Registry,
     status: Arc<StatusStore>,
-    offsets: Arc<FileOffsetStore>,
+    offsets: Arc<dyn OffsetStore>,
     json: Arc<InternalJson>,
     connectors: Mutex<BTreeMap<String, ConnectorEntry>>,
     snapshots: RwLock<BTreeMap<String, ConnectorSnapshot>>,
@@ -157,7 +157,7 @@ impl Worker {
         config: WorkerConfig,
         registry: Registry,
         status: Arc<StatusStore>,
-        offsets: Arc<FileOffsetStore>,
+        offsets: Arc<dyn OffsetStore>,
     ) -> Self {
         let (reconfiguration, requests) = mpsc::unbounded_channel();
         Self {

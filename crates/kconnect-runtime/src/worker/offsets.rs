@@ -1,156 +1,54 @@
 //! Connector offsets through the REST API (KIP-875, spec §8.7): source offsets live in the
 //! offsets store under `[connector, partition]` keys; sink offsets are the committed offsets
-//! of the consumer group `connect-<connector>`.
+//! of the consumer group `connect-<connector>`. The connector's configuration is either the
+//! one this worker runs it with (standalone) or given by the caller (distributed: a stopped
+//! connector runs nowhere, its configuration comes from the config topic).
+
+mod json;
 
 use std::time::Duration;
 
 use kconnect_api::record::OffsetMap;
-use kconnect_api::{ConnectError, ConnectResult, TopicPartition, Value};
+use kconnect_api::{ConfigMap, ConnectError, ConnectResult, TopicPartition};
 use kconnect_kafka::client_config;
 use kconnect_kafka::groups::{self, GroupDeletion, PartitionOffset};
-use serde_json::{Map, Value as Json};
 
 use super::{plugin_call, Worker};
 use crate::config::{ConnectorConfig, ConnectorType};
 use crate::herder::{ConnectorOffset, ConnectorOffsets, Message};
 use crate::plugins::ConnectorFactory;
+use json::{from_json, modified, parse_sink_offsets, sink_offset_json, to_json};
 
-const KAFKA_TOPIC: &str = "kafka_topic";
-const KAFKA_PARTITION: &str = "kafka_partition";
-const KAFKA_OFFSET: &str = "kafka_offset";
 const KAFKA_TIMEOUT: Duration = Duration::from_secs(30);
 
-fn bad(msg: impl Into<String>) -> ConnectError {
-    ConnectError::IllegalArgument(msg.into())
-}
-
-/// Java's success message for an offsets change.
-fn modified(handled_by_connector: bool, reset: bool) -> Message {
-    let kind = if reset { "reset" } else { "altered" };
-    let message = if handled_by_connector {
-        format!("The offsets for this connector have been {kind} successfully")
-    } else {
-        format!("The Connect framework-managed offsets for this connector have been {kind} successfully. However, if this connector manages offsets externally, they will need to be manually {kind} in the system that the connector uses.")
-    };
-    Message { message }
-}
-
-fn to_json(map: &OffsetMap) -> Map<String, Json> {
-    map.iter()
-        .map(|(k, v)| {
-            let j = match v {
-                Value::Int8(n) => Json::from(*n),
-                Value::Int16(n) => Json::from(*n),
-                Value::Int32(n) => Json::from(*n),
-                Value::Int64(n) => Json::from(*n),
-                Value::Float32(n) => Json::from(*n),
-                Value::Float64(n) => Json::from(*n),
-                Value::Boolean(b) => Json::from(*b),
-                Value::String(s) => Json::from(s.clone()),
-                _ => Json::Null,
-            };
-            (k.clone(), j)
-        })
-        .collect()
-}
-
-/// Java's `OffsetUtils.validateFormat`: string keys, primitive (or null) values.
-fn from_json(map: &Map<String, Json>) -> ConnectResult<OffsetMap> {
-    map.iter()
-        .map(|(k, v)| {
-            let value = match v {
-                Json::Null => Value::Null,
-                Json::Bool(b) => Value::Boolean(*b),
-                Json::String(s) => Value::String(s.clone()),
-                Json::Number(n) => match n.as_i64() {
-                    Some(i) => Value::Int64(i),
-                    None => Value::Float64(n.as_f64().unwrap_or(f64::NAN)),
-                },
-                Json::Array(_) | Json::Object(_) => {
-                    let kind = if v.is_array() { "ARRAY" } else { "MAP" };
-                    return Err(bad(format!(
-                        "Offsets may only contain primitive types as values, but field {k} contains {kind}"
-                    )));
-                }
-            };
-            Ok((k.clone(), value))
-        })
-        .collect()
-}
-
-fn field_string(v: &Json) -> String {
-    match v {
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// Java's `SinkUtils.parseSinkConnectorOffsets`.
-fn parse_sink_offsets(
-    offsets: &[ConnectorOffset],
-) -> ConnectResult<Vec<(TopicPartition, Option<i64>)>> {
-    offsets
-        .iter()
-        .map(|o| {
-            let p = &o.partition;
-            let (Some(topic), Some(partition)) = (p.get(KAFKA_TOPIC), p.get(KAFKA_PARTITION)) else {
-                return Err(bad(format!("The partition for a sink connector offset must contain the keys '{KAFKA_TOPIC}' and '{KAFKA_PARTITION}'")));
-            };
-            if topic.is_null() {
-                return Err(bad("Kafka topic names must be valid strings and may not be null"));
-            }
-            if partition.is_null() {
-                return Err(bad("Kafka partitions must be valid numbers and may not be null"));
-            }
-            let partition: i32 = field_string(partition).parse().map_err(|_| {
-                bad(format!("Failed to parse the following Kafka partition value in the provided offsets: '{}'. Partition values for sink connectors need to be integers.", field_string(partition)))
-            })?;
-            let offset = match &o.offset {
-                None => None,
-                Some(m) => {
-                    let raw = m.get(KAFKA_OFFSET).ok_or_else(|| {
-                        bad(format!("The offset for a sink connector should either be null or contain the key '{KAFKA_OFFSET}'"))
-                    })?;
-                    Some(field_string(raw).parse::<i64>().map_err(|_| {
-                        bad(format!("Failed to parse the following Kafka offset value in the provided offsets: '{}'. Offset values for sink connectors need to be integers.", field_string(raw)))
-                    })?)
-                }
-            };
-            Ok((TopicPartition::new(field_string(topic), partition), offset))
-        })
-        .collect()
-}
-
-fn sink_offset_json((topic, partition, offset): &PartitionOffset) -> ConnectorOffset {
-    let mut p = Map::new();
-    p.insert(KAFKA_PARTITION.into(), Json::from(*partition));
-    p.insert(KAFKA_TOPIC.into(), Json::from(topic.clone()));
-    let mut o = Map::new();
-    o.insert(KAFKA_OFFSET.into(), Json::from(*offset));
-    ConnectorOffset {
-        partition: p,
-        offset: Some(o),
-    }
-}
-
 impl Worker {
-    async fn offsets_config(
+    /// The configuration this worker runs connector `name` with.
+    fn running_config(&self, name: &str) -> ConnectResult<ConfigMap> {
+        self.snapshot(name)
+            .map(|s| s.config)
+            .ok_or_else(|| ConnectError::NotFound(format!("Connector {name} not found")))
+    }
+
+    /// The committed offsets of a connector this worker runs.
+    pub async fn connector_offsets(&self, name: &str) -> ConnectResult<ConnectorOffsets> {
+        let props = self.running_config(name)?;
+        self.connector_offsets_with(name, &props).await
+    }
+
+    /// The committed offsets of connector `name` whose configuration is `props` (it need
+    /// not run on this worker): source offsets from the offsets store, caught up first;
+    /// sink offsets from the consumer group.
+    pub async fn connector_offsets_with(
         &self,
         name: &str,
-    ) -> ConnectResult<(ConnectorConfig, ConnectorFactory)> {
-        let snapshot = self
-            .snapshot(name)
-            .ok_or_else(|| ConnectError::NotFound(format!("Connector {name} not found")))?;
-        self.validate(&snapshot.config).await
-    }
-
-    /// The committed offsets of a connector.
-    pub async fn connector_offsets(&self, name: &str) -> ConnectResult<ConnectorOffsets> {
-        let (config, _) = self.offsets_config(name).await?;
+        props: &ConfigMap,
+    ) -> ConnectResult<ConnectorOffsets> {
+        let (config, _) = self.validate(props).await?;
         match config.connector_type {
             ConnectorType::Source => Ok(ConnectorOffsets {
                 offsets: self
                     .source_offsets(name)
+                    .await?
                     .into_iter()
                     .map(|(p, o)| ConnectorOffset {
                         partition: to_json(&p),
@@ -167,18 +65,20 @@ impl Worker {
         }
     }
 
-    /// Source partitions of a connector with their offsets, in key order.
-    fn source_offsets(&self, name: &str) -> Vec<(OffsetMap, OffsetMap)> {
+    /// Source partitions of a connector with their offsets, in key order, once the store
+    /// caught up with writes made elsewhere.
+    async fn source_offsets(&self, name: &str) -> ConnectResult<Vec<(OffsetMap, OffsetMap)>> {
+        self.offsets.refresh().await?;
         let mut entries = self.offsets.entries();
         entries.sort();
-        entries
+        Ok(entries
             .into_iter()
             .filter_map(|(k, v)| {
                 let (connector, partition) = self.json.parse_offset_key(&k)?;
                 let offset = self.json.parse_offset_value(&v?).ok()?;
                 (connector == name).then_some((partition, offset))
             })
-            .collect()
+            .collect())
     }
 
     async fn sink_committed(
@@ -215,19 +115,33 @@ impl Worker {
         )
     }
 
-    /// Alters (`Some`) or resets (`None`) the offsets of a connector whose tasks are stopped.
+    /// Alters (`Some`) or resets (`None`) the offsets of a connector this worker knows, whose
+    /// tasks are stopped.
     pub async fn modify_offsets(
         &self,
         name: &str,
         offsets: Option<Vec<ConnectorOffset>>,
     ) -> ConnectResult<Message> {
-        let (config, factory) = self.offsets_config(name).await?;
+        let props = self.running_config(name)?;
+        self.modify_offsets_with(name, &props, offsets).await
+    }
+
+    /// Alters (`Some`) or resets (`None`) the offsets of connector `name` whose configuration
+    /// is `props` (it need not run on this worker; the caller checked that it is stopped).
+    pub async fn modify_offsets_with(
+        &self,
+        name: &str,
+        props: &ConfigMap,
+        offsets: Option<Vec<ConnectorOffset>>,
+    ) -> ConnectResult<Message> {
+        let (config, factory) = self.validate(props).await?;
         let what = format!("Connector {name}: alterOffsets()");
         match factory {
             ConnectorFactory::Source(f) => {
                 let requested: Vec<(OffsetMap, Option<OffsetMap>)> = match &offsets {
                     None => self
                         .source_offsets(name)
+                        .await?
                         .into_iter()
                         .map(|(p, _)| (p, None))
                         .collect(),
@@ -268,10 +182,7 @@ impl Worker {
                         ))
                     })?;
                 if !entries.is_empty() {
-                    let store = self.offsets.clone();
-                    tokio::task::spawn_blocking(move || store.put_all(entries))
-                        .await
-                        .map_err(|e| ConnectError::other(e.to_string()))??;
+                    self.offsets.put_all(entries).await?;
                 }
                 Ok(modified(handled, offsets.is_none()))
             }
@@ -344,62 +255,5 @@ impl Worker {
             Ok(GroupDeletion::NotEmpty) => Err(ConnectError::other(format!("Failed to reset consumer group offsets for connector {name} either because its tasks haven't stopped completely yet or the connector was resumed before the request to reset its offsets could be successfully completed. If the connector is in a stopped state, this operation can be safely retried. If it doesn't eventually succeed, the Connect cluster may need to be restarted to get rid of the zombie sink tasks."))),
             Err(e) => Err(ConnectError::other(format!("Failed to reset consumer group offsets for sink connector {name}: {e}"))),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn offset(v: Json) -> ConnectorOffset {
-        serde_json::from_value(v).unwrap()
-    }
-
-    #[test]
-    fn sink_offsets_parse_like_java() {
-        let ok = parse_sink_offsets(&[
-            offset(json!({"partition": {"kafka_topic": "t", "kafka_partition": "3"}, "offset": {"kafka_offset": 7}})),
-            offset(json!({"partition": {"kafka_topic": "t", "kafka_partition": 1}, "offset": null})),
-        ])
-        .unwrap();
-        assert_eq!(
-            ok,
-            vec![
-                (TopicPartition::new("t", 3), Some(7)),
-                (TopicPartition::new("t", 1), None)
-            ]
-        );
-        let err = parse_sink_offsets(&[offset(
-            json!({"partition": {"kafka_topic": "t"}, "offset": null}),
-        )])
-        .unwrap_err()
-        .to_string();
-        assert_eq!(err, "The partition for a sink connector offset must contain the keys 'kafka_topic' and 'kafka_partition'");
-        let err = parse_sink_offsets(&[offset(
-            json!({"partition": {"kafka_topic": "t", "kafka_partition": "x"}, "offset": null}),
-        )])
-        .unwrap_err()
-        .to_string();
-        assert!(
-            err.contains("'x'. Partition values for sink connectors need to be integers."),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn source_offsets_must_be_primitive() {
-        let m: Map<String, Json> =
-            serde_json::from_value(json!({"a": 1, "b": "x", "c": null, "d": 1.5})).unwrap();
-        assert_eq!(from_json(&m).unwrap().len(), 4);
-        let m: Map<String, Json> = serde_json::from_value(json!({"a": {"b": 1}})).unwrap();
-        assert_eq!(
-            from_json(&m).unwrap_err().to_string(),
-            "Offsets may only contain primitive types as values, but field a contains MAP"
-        );
-        assert_eq!(
-            to_json(&from_json(&serde_json::from_value(json!({"p": 3})).unwrap()).unwrap()),
-            serde_json::from_value::<Map<String, Json>>(json!({"p": 3})).unwrap()
-        );
     }
 }

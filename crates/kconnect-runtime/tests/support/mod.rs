@@ -19,7 +19,7 @@ use kconnect_kafka::rdkafka::{Offset, TopicPartitionList};
 use kconnect_kafka::ClientProps;
 use kconnect_runtime::config::WorkerConfig;
 use kconnect_runtime::plugins::Registry;
-use kconnect_runtime::storage::FileOffsetStore;
+use kconnect_runtime::storage::{FileOffsetStore, OffsetStore};
 use kconnect_runtime::worker::status::{State, StatusStore};
 use kconnect_runtime::worker::{TargetState, Worker};
 
@@ -125,6 +125,16 @@ pub struct Harness {
 impl Harness {
     /// A worker for `bootstrap` with JSON converters, `extra` worker settings and `registry`.
     pub fn new(bootstrap: &str, extra: &[(&str, &str)], registry: Registry) -> Self {
+        Self::with_offsets(bootstrap, extra, registry, None)
+    }
+
+    /// Like [`new`](Self::new), committing source offsets to `offsets` (default: a file).
+    pub fn with_offsets(
+        bootstrap: &str,
+        extra: &[(&str, &str)],
+        registry: Registry,
+        offsets: Option<Arc<dyn OffsetStore>>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let offsets_file = dir.path().join("offsets").display().to_string();
         let mut config = props(&[
@@ -138,7 +148,9 @@ impl Harness {
         ]);
         config.extend(props(extra));
         let config = WorkerConfig::parse(config).unwrap();
-        let offsets = Arc::new(FileOffsetStore::open(dir.path().join("offsets")).unwrap());
+        let offsets = offsets.unwrap_or_else(|| {
+            Arc::new(FileOffsetStore::open(dir.path().join("offsets")).unwrap())
+        });
         let status = Arc::new(StatusStore::new("test-worker"));
         let worker = Worker::new(config, registry, status.clone(), offsets);
         Self {
