@@ -61,6 +61,13 @@ struct Args {
     /// Write `perf record` profiles of the kconnect processes into this directory.
     #[arg(long)]
     perf_dir: Option<PathBuf>,
+    /// Sampling frequency of `perf record` (Hz); more samples give steadier shares.
+    #[arg(long, default_value_t = 499)]
+    perf_freq: u32,
+    /// `perf record --call-graph` mode, e.g. `dwarf,16384` (call stacks, heavier) or `none`
+    /// (flat profile, light enough to sample often).
+    #[arg(long, default_value = "dwarf,16384")]
+    perf_call_graph: String,
     /// `consumer.fetch.wait.max.ms` for the sink and the plain consumer alike. Tansu 0.6
     /// sleeps for half this wait (or all of it, below 250 ms) on every fetch, even when it
     /// has data, so Java's default of 500 caps any consumer near 25k records/s; 500 measures
@@ -124,6 +131,8 @@ fn run(args: &Args) -> Result<(), String> {
             records: args.records,
             seed: args.seed,
             perf_dir: args.perf_dir.clone(),
+            perf_freq: args.perf_freq,
+            perf_call_graph: args.perf_call_graph.clone(),
             run,
             extra: extra.clone(),
         };

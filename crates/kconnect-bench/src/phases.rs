@@ -31,6 +31,10 @@ pub struct Setup {
     pub seed: u64,
     /// Where to write `perf record` profiles of the kconnect processes, if anywhere.
     pub perf_dir: Option<PathBuf>,
+    /// `perf record` sampling frequency (Hz).
+    pub perf_freq: u32,
+    /// `perf record --call-graph` mode (`none`: no call stacks).
+    pub perf_call_graph: String,
     /// Run number, for file names.
     pub run: usize,
     /// Extra worker settings (`--set`).
@@ -241,21 +245,21 @@ impl Perf {
         let Some(dir) = &s.perf_dir else {
             return Self(None);
         };
-        let output = dir.join(format!("{phase}-run{}.perf.data", s.run));
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("cannot create {}: {e}", dir.display());
+            return Self(None);
+        }
         let log = std::fs::File::create(dir.join(format!("{phase}-run{}.perf.log", s.run)))
             .map_or_else(|_| Stdio::null(), Stdio::from);
-        let child = Command::new("perf")
-            .args([
-                "record",
-                "-F",
-                "499",
-                "--call-graph",
-                "dwarf,16384",
-                "-p",
-                pid,
-                "-o",
-            ])
-            .arg(&output)
+        let output = dir.join(format!("{phase}-run{}.perf.data", s.run));
+        let mut perf = Command::new("perf");
+        perf.args(["record", "-F", &s.perf_freq.to_string(), "-o"])
+            .arg(output);
+        if s.perf_call_graph != "none" {
+            perf.args(["--call-graph", &s.perf_call_graph]);
+        }
+        let child = perf
+            .args(["-p", pid])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
