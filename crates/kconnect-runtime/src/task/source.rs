@@ -221,14 +221,23 @@ impl Loop {
         self.acks.failure()
     }
 
+    /// Whether the task must fail (no lock: checked for every record).
+    fn failed(&self) -> bool {
+        self.acks.has_failed()
+    }
+
     async fn send_all(
         &mut self,
         records: Vec<SourceRecord>,
         cancel: &CancellationToken,
     ) -> ConnectResult<()> {
+        // The topic last recorded as used, in this batch: topic tracking is told once per
+        // batch and topic rather than for every record (a reset of the connector's topics
+        // shows them again with the next batch).
+        let mut recorded: Option<String> = None;
         for record in records {
-            self.send(record, cancel).await?;
-            if cancel.is_cancelled() || self.failure().is_some() {
+            self.send(record, &mut recorded, cancel).await?;
+            if cancel.is_cancelled() || self.failed() {
                 break;
             }
         }
@@ -238,6 +247,7 @@ impl Loop {
     async fn send(
         &mut self,
         record: SourceRecord,
+        recorded: &mut Option<String>,
         cancel: &CancellationToken,
     ) -> ConnectResult<()> {
         // A copy for the task's `commit_record`, only if it wants it.
@@ -266,7 +276,10 @@ impl Loop {
             value,
             headers: raw_headers,
         } = converted;
-        self.r.status.topic_used(&self.r.id.connector, &topic);
+        if recorded.as_deref() != Some(topic.as_str()) {
+            self.r.status.topic_used(&self.r.id.connector, &topic);
+            *recorded = Some(topic.clone());
+        }
         // No header list at all for records without headers: librdkafka allocates (and later
         // frees) one per record otherwise.
         let headers = (!raw_headers.is_empty()).then(|| {
@@ -296,7 +309,7 @@ impl Loop {
                 }
             }
         }
-        let opaque = self.submit(copy, source_partition, source_offset)?;
+        let (opaque, mut in_flight) = self.submit(copy, source_partition, source_offset)?;
         let mut base: BaseRecord<'_, [u8], [u8], usize> =
             BaseRecord::with_opaque_to(&topic, opaque);
         if let Some(headers) = headers {
@@ -317,11 +330,12 @@ impl Loop {
         // Stopped or failed while waiting for room: give up on this record. It was submitted
         // and is never acknowledged, so no later offset of its partition is committed.
         loop {
-            while self.in_flight() >= self.max_in_flight {
-                if cancel.is_cancelled() || self.failure().is_some() {
+            while in_flight >= self.max_in_flight {
+                if cancel.is_cancelled() || self.failed() {
                     return Ok(());
                 }
                 Self::wait_for_acks(&self.acks, cancel).await;
+                in_flight = self.in_flight();
             }
             match self.producer.send(base) {
                 Ok(()) => return Ok(()),
@@ -329,7 +343,7 @@ impl Loop {
                     if e.rdkafka_error_code() == Some(RDKafkaErrorCode::QueueFull) =>
                 {
                     base = returned;
-                    if cancel.is_cancelled() || self.failure().is_some() {
+                    if cancel.is_cancelled() || self.failed() {
                         return Ok(());
                     }
                     Self::wait_for_acks(&self.acks, cancel).await;
@@ -359,30 +373,31 @@ impl Loop {
         }
     }
 
-    /// Tracks a record that will be sent; returns its opaque id.
+    /// Tracks a record that will be sent; returns its opaque id and the number of records in
+    /// flight, this one included (one lock for both).
     fn submit(
         &mut self,
         copy: Option<SourceRecord>,
         partition: Option<OffsetMap>,
         offset: Option<OffsetMap>,
-    ) -> ConnectResult<usize> {
-        let json = self.r.json.clone();
-        let connector = self.r.id.connector.clone();
+    ) -> ConnectResult<(usize, usize)> {
+        let (json, connector) = (&self.r.json, &self.r.id.connector);
         let mut s = self
             .acks
             .submitted
             .lock()
             .map_err(|_| ConnectError::other("ack tracking poisoned"))?;
         let index = match &partition {
-            Some(p) => s.partition_index(p, || json.offset_key(&connector, p))?,
+            Some(p) => s.partition_index(p, || json.offset_key(connector, p))?,
             None => None,
         };
         let opaque = s.submit(index, offset);
+        let in_flight = s.in_flight();
         drop(s);
         if let (Some(records), Some(copy)) = (self.records.as_mut(), copy) {
             records.insert(opaque, copy);
         }
-        Ok(opaque)
+        Ok((opaque, in_flight))
     }
 
     /// A dropped or tolerated record: its offset still becomes committable in order.
@@ -392,7 +407,7 @@ impl Loop {
         partition: Option<OffsetMap>,
         offset: Option<OffsetMap>,
     ) -> ConnectResult<()> {
-        let opaque = self.submit(copy, partition, offset)?;
+        let (opaque, _) = self.submit(copy, partition, offset)?;
         self.acks.record_ack(opaque, || None);
         self.acks.ack(opaque);
         Ok(())
@@ -407,7 +422,7 @@ impl Loop {
         partition: Option<OffsetMap>,
         offset: Option<OffsetMap>,
     ) -> ConnectResult<()> {
-        let opaque = self.submit(copy, partition, offset)?;
+        let (opaque, _) = self.submit(copy, partition, offset)?;
         let acks = self.acks.clone();
         self.dlq_acks.spawn(async move {
             match delivery.wait().await {

@@ -3,6 +3,7 @@
 //! committable; a failed delivery either fails the task or, when the record itself was
 //! refused and `errors.tolerance=all`, is reported and skipped.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use kconnect_api::plugin::RecordMetadata;
@@ -20,7 +21,9 @@ pub struct AckState {
     /// Records sent and not yet acknowledged.
     pub submitted: Mutex<SubmittedRecords>,
     /// Why the task must fail, once something failed for good.
-    pub failure: Mutex<Option<String>>,
+    failure: Mutex<Option<String>>,
+    /// Whether `failure` was set: the loop checks it for every record, without a lock.
+    failed: AtomicBool,
     /// Wakes the loop when records were acknowledged.
     pub notify: Notify,
     /// `errors.tolerance=all`.
@@ -44,6 +47,7 @@ impl AckState {
         Self {
             submitted: Mutex::new(SubmittedRecords::new()),
             failure: Mutex::new(None),
+            failed: AtomicBool::new(false),
             notify: Notify::new(),
             tolerate_all,
             log_errors,
@@ -87,11 +91,20 @@ impl AckState {
         if let Ok(mut failure) = self.failure.lock() {
             failure.get_or_insert(reason);
         }
+        self.failed.store(true, Ordering::Release);
         self.notify.notify_one();
+    }
+
+    /// Whether the task must fail (cheap: no lock).
+    pub fn has_failed(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
     }
 
     /// Why the task must fail, if it must.
     pub fn failure(&self) -> Option<String> {
+        if !self.has_failed() {
+            return None;
+        }
         self.failure.lock().ok().and_then(|f| f.clone())
     }
 }

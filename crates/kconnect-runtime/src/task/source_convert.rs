@@ -69,7 +69,11 @@ pub async fn prepare(
     let (failure, original) = match transformed {
         Ok(None) => return Ok((Prepared::Dropped, source_partition, source_offset)),
         Ok(Some(t)) => match convert(conv, errors, &t).await {
-            Ok(c) => return Ok((Prepared::Send(c), source_partition, source_offset)),
+            Ok(mut c) => {
+                // The record is done with: its topic moves rather than being copied.
+                c.topic = t.topic;
+                return Ok((Prepared::Send(c), source_partition, source_offset));
+            }
             Err(f) => failed(f, polled.unwrap_or(t), source_partition, source_offset),
         },
         Err(f) => {
@@ -90,7 +94,8 @@ pub async fn prepare(
     ))
 }
 
-/// Converts headers, key and value (Java's order), each under the error policy.
+/// Converts headers, key and value (Java's order), each under the error policy. The topic
+/// of the result is left empty (the caller moves the record's own into it).
 async fn convert(
     conv: &mut TaskConverters,
     errors: &TaskErrors,
@@ -121,7 +126,7 @@ async fn convert(
         })
         .await?;
     Ok(Converted {
-        topic: topic.clone(),
+        topic: String::new(),
         partition: r.kafka_partition,
         timestamp: r.timestamp.filter(|t| *t >= 0),
         key,
