@@ -36,7 +36,9 @@ pub struct LogRecord {
 pub struct KafkaLog {
     topic: String,
     producer: FutureProducer,
-    consumer: Arc<BaseConsumer>,
+    /// A client of its own for end offsets: requests on the reading consumer's connection
+    /// wait behind its long-polling fetches (up to `fetch.wait.max.ms` per partition).
+    ends: Arc<BaseConsumer>,
     partitions: Vec<i32>,
     /// Next offset to hand over, per partition.
     progress: watch::Receiver<BTreeMap<i32, i64>>,
@@ -67,6 +69,10 @@ impl KafkaLog {
             .to_rdkafka()
             .create()
             .map_err(|e| kafka_err("cannot create the internal consumer", e))?;
+        let ends: BaseConsumer = consumer_props
+            .to_rdkafka()
+            .create()
+            .map_err(|e| kafka_err("cannot create the internal consumer", e))?;
         let metadata = consumer
             .fetch_metadata(Some(topic), timeout)
             .map_err(|e| kafka_err(&format!("cannot describe topic {topic}"), e))?;
@@ -89,11 +95,9 @@ impl KafkaLog {
         consumer
             .assign(&tpl)
             .map_err(|e| kafka_err("cannot assign partitions", e))?;
-        let consumer = Arc::new(consumer);
         let (progress_tx, progress) = watch::channel(BTreeMap::new());
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let consumer = consumer.clone();
             let stop = stop.clone();
             let topic = topic.to_string();
             std::thread::Builder::new()
@@ -123,7 +127,7 @@ impl KafkaLog {
         Ok(Self {
             topic: topic.to_string(),
             producer,
-            consumer,
+            ends: Arc::new(ends),
             partitions,
             progress,
             stop,
@@ -144,7 +148,7 @@ impl KafkaLog {
 
     /// Waits until every record written before this call has been handed to the handler.
     pub async fn read_to_end(&self) -> ConnectResult<()> {
-        let consumer = self.consumer.clone();
+        let consumer = self.ends.clone();
         let topic = self.topic.clone();
         let partitions = self.partitions.clone();
         let timeout = self.timeout;
