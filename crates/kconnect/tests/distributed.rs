@@ -120,8 +120,11 @@ async fn three_workers_run_each_connector_once_forward_writes_and_survive_a_kill
     // Every worker sees both connectors running, each instance and task on exactly one
     // worker; instances and tasks are placed separately, each kind balanced.
     for w in &workers {
-        let (_, names) = w.get("/connectors").await;
-        assert_eq!(names, json!(["sink", "src"]));
+        // Each worker lists what its copy of the config topic holds (read asynchronously).
+        w.until("/connectors", "both connectors listed", |n| {
+            n == &json!(["sink", "src"])
+        })
+        .await;
         let src = running_on(w, "src", 1).await;
         let sink = running_on(w, "sink", 1).await;
         for (kind, owners) in [

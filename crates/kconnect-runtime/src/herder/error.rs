@@ -36,6 +36,17 @@ pub enum HerderError {
     /// request against (distributed mode): 503.
     #[error("{0}")]
     Unavailable(String),
+    /// Another worker must serve the request (distributed mode; Java's
+    /// `RequestTargetException`): the worker running the task, or the leader, which knows
+    /// it. The REST layer forwards the request to `url` with the hop rules of spec §1.3;
+    /// without a URL (or out of hops) it answers 409.
+    #[error("{message}")]
+    Elsewhere {
+        /// Why this worker does not serve it.
+        message: String,
+        /// The REST URL of the worker that should, if known.
+        url: Option<String>,
+    },
 }
 
 impl HerderError {
@@ -45,7 +56,7 @@ impl HerderError {
             Self::BadRequest(_) => 400,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
-            Self::AlreadyExists(_) | Self::Conflict(_) => 409,
+            Self::AlreadyExists(_) | Self::Conflict(_) | Self::Elsewhere { .. } => 409,
             Self::Timeout(_) | Self::Internal(_) => 500,
             Self::Unavailable(_) => 503,
         }
@@ -61,7 +72,8 @@ impl HerderError {
             | Self::Conflict(m)
             | Self::Timeout(m)
             | Self::Internal(m)
-            | Self::Unavailable(m) => m,
+            | Self::Unavailable(m)
+            | Self::Elsewhere { message: m, .. } => m,
         }
     }
 }
@@ -87,6 +99,11 @@ mod tests {
         assert_eq!(HerderError::NotFound("x".into()).status(), 404);
         assert_eq!(HerderError::AlreadyExists("x".into()).status(), 409);
         assert_eq!(HerderError::Internal("x".into()).status(), 500);
+        let elsewhere = HerderError::Elsewhere {
+            message: "not here".into(),
+            url: None,
+        };
+        assert_eq!((elsewhere.status(), elsewhere.message()), (409, "not here"));
         let e: HerderError = ConnectError::NotFound("Connector a not found".into()).into();
         assert_eq!(e, HerderError::NotFound("Connector a not found".into()));
         let e: HerderError = ConnectError::other("boom").into();

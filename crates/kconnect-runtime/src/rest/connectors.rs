@@ -1,25 +1,25 @@
 //! `/connectors/...` handlers (spec §1.4): create, inspect, reconfigure, pause, resume, stop,
-//! restart, delete connectors; task status and restarts; offsets; active topics.
+//! restart, delete connectors; task status and restarts; active topics.
 
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kconnect_api::ConfigMap;
 use serde_json::{json, Map, Value};
 
-use super::{json_body, query_flag, query_params, timed, RestError, Shared};
+use super::{forward, json_body, query_flag, query_params, timed, timed_herder, RestError, Shared};
 use crate::config::keys::NAME;
-use crate::herder::{ConnectorOffset, ConnectorOffsets, HerderError, RestartRequest};
+use crate::herder::{HerderError, RestartRequest};
 use crate::task::TaskId;
 use crate::worker::TargetState;
 
 type Result<T> = std::result::Result<T, RestError>;
 
-fn bad(msg: impl Into<String>) -> RestError {
+pub(super) fn bad(msg: impl Into<String>) -> RestError {
     RestError::from(HerderError::BadRequest(msg.into()))
 }
 
@@ -260,13 +260,22 @@ pub(super) async fn task_status(
     Ok(Json(json!(timed(s.herder.task_status(&id)).await?)))
 }
 
+/// Restarts a task on the worker running it; a worker that does not run it forwards the
+/// request to the worker its herder names (spec §1.3, §8.8).
 pub(super) async fn restart_task(
     State(s): Shared,
     Path((name, task)): Path<(String, String)>,
-) -> Result<StatusCode> {
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response> {
     let id = task_id(name, &task)?;
-    timed(s.herder.restart_task(&id)).await?;
-    Ok(StatusCode::NO_CONTENT)
+    match timed_herder(s.herder.restart_task(&id)).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Err(HerderError::Elsewhere { url, .. }) => {
+            Ok(forward::forward(url, &Method::POST, &uri, &headers, &[]).await)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub(super) async fn restart(
@@ -301,77 +310,6 @@ pub(super) async fn resume(State(s): Shared, Path(name): Path<String>) -> Result
 pub(super) async fn stop(State(s): Shared, Path(name): Path<String>) -> Result<StatusCode> {
     timed(s.herder.stop_connector(&name)).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-pub(super) async fn offsets(
-    State(s): Shared,
-    Path(name): Path<String>,
-) -> Result<Json<ConnectorOffsets>> {
-    Ok(Json(timed(s.herder.connector_offsets(&name)).await?))
-}
-
-fn parse_offsets(v: Value) -> Result<ConnectorOffsets> {
-    let list = match v {
-        Value::Object(mut o) => o.remove("offsets").unwrap_or(Value::Null),
-        _ => {
-            return Err(bad(
-                "The request body must be a JSON object {\"offsets\": [...]}",
-            ))
-        }
-    };
-    let list = match list {
-        Value::Array(l) if !l.is_empty() => l,
-        Value::Null | Value::Array(_) => {
-            return Err(bad(
-                "Partitions / offsets need to be provided for an alter offsets request",
-            ))
-        }
-        _ => {
-            return Err(bad(
-                "\"offsets\" must be a JSON array of {\"partition\": {...}, \"offset\": {...}}",
-            ))
-        }
-    };
-    let offsets = list
-        .into_iter()
-        .map(|entry| {
-            let Value::Object(mut e) = entry else {
-                return Err(bad("Every element of \"offsets\" must be a JSON object with \"partition\" and \"offset\""));
-            };
-            let partition = match e.remove("partition") {
-                Some(Value::Object(p)) => p,
-                _ => return Err(bad("Every element of \"offsets\" needs a \"partition\" JSON object")),
-            };
-            let offset = match e.remove("offset") {
-                None | Some(Value::Null) => None,
-                Some(Value::Object(o)) => Some(o),
-                Some(_) => return Err(bad("An \"offset\" must be a JSON object or null")),
-            };
-            Ok(ConnectorOffset { partition, offset })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(ConnectorOffsets { offsets })
-}
-
-pub(super) async fn alter_offsets(
-    State(s): Shared,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Value>> {
-    let offsets = parse_offsets(json_body(&headers, &body)?)?;
-    Ok(Json(json!(
-        timed(s.herder.alter_connector_offsets(&name, offsets)).await?
-    )))
-}
-
-pub(super) async fn reset_offsets(
-    State(s): Shared,
-    Path(name): Path<String>,
-) -> Result<Json<Value>> {
-    Ok(Json(json!(
-        timed(s.herder.reset_connector_offsets(&name)).await?
-    )))
 }
 
 pub(super) async fn topics(State(s): Shared, Path(name): Path<String>) -> Result<Json<Value>> {

@@ -1,14 +1,16 @@
 //! Forwarding of leader-only requests (spec §1.3): on a worker that does not lead the group,
-//! config writes, deletes, stops, restarts, offset changes and the internal task-config
-//! endpoint are sent on to the leader's URL and its answer returned as is. The `forward`
-//! query parameter bounds the hops: absent ⇒ forward with `forward=true`; `true` ⇒ forward
-//! once more with `forward=false`; `false` ⇒ 409.
+//! config writes, deletes, stops, connector restarts, offset changes and the internal
+//! task-config endpoint are sent on to the leader's URL and its answer returned as is. Task
+//! restarts are served by the worker running the task: the herder names the worker to
+//! forward to (the leader, which names the task's worker in turn) and the handler forwards
+//! with [`forward`]. The `forward` query parameter bounds the hops: absent ⇒ forward with
+//! `forward=true`; `true` ⇒ forward once more with `forward=false`; `false` ⇒ 409.
 
 use std::sync::Arc;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -30,7 +32,6 @@ pub fn leader_only(method: &Method, path: &str) -> bool {
         ["connectors", _] => method == Method::DELETE,
         ["connectors", _, "config"] => method == Method::PUT || method == Method::PATCH,
         ["connectors", _, "restart"] | ["connectors", _, "tasks"] => method == Method::POST,
-        ["connectors", _, "tasks", _, "restart"] => method == Method::POST,
         ["connectors", _, "stop"] | ["connectors", _, "fence"] => method == Method::PUT,
         ["connectors", _, "offsets"] => method == Method::PATCH || method == Method::DELETE,
         _ => false,
@@ -55,7 +56,32 @@ pub async fn forward_to_leader(
     if is_leader {
         return next.run(req).await;
     }
-    let mut params = query_params(req.uri().query());
+    let (parts, body) = req.into_parts();
+    let body = match to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => {
+            return RestError::new(
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the body: {e}"),
+            )
+            .into_response()
+        }
+    };
+    forward(url, &parts.method, &parts.uri, &parts.headers, &body).await
+}
+
+/// Sends a request this worker does not serve on to the worker at `target` (the leader, or
+/// the worker running a task), with the hop rules: no `forward` ⇒ `forward=true`,
+/// `forward=true` ⇒ `forward=false`, `forward=false` or no target ⇒ 409. Returns the
+/// target's status and body.
+pub async fn forward(
+    target: Option<String>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let mut params = query_params(uri.query());
     let hop = params
         .iter()
         .find(|(k, _)| k == "forward")
@@ -67,7 +93,7 @@ pub async fn forward_to_leader(
             "Cannot complete request because of a conflicting operation (e.g. worker rebalance)",
         ),
     };
-    let Some(url) = url else {
+    let Some(url) = target else {
         return conflict("Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.");
     };
     params.retain(|(k, _)| k != "forward");
@@ -75,30 +101,19 @@ pub async fn forward_to_leader(
     let query = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(params.iter())
         .finish();
-    let path = format!("{}?{query}", req.uri().path().trim_start_matches('/'));
-    let method = req.method().to_string();
-    let mut headers = Vec::new();
+    let path = format!("{}?{query}", uri.path().trim_start_matches('/'));
+    let mut passed = Vec::new();
     for name in [
         header::AUTHORIZATION.as_str(),
         SIGNATURE_HEADER,
         ALGORITHM_HEADER,
     ] {
-        if let Some(v) = req.headers().get(name).and_then(|v| v.to_str().ok()) {
-            headers.push((name, v.to_string()));
+        if let Some(v) = headers.get(name).and_then(|v| v.to_str().ok()) {
+            passed.push((name, v.to_string()));
         }
     }
-    let body = match to_bytes(req.into_body(), MAX_BODY).await {
-        Ok(b) => b,
-        Err(e) => {
-            return RestError::new(
-                StatusCode::BAD_REQUEST,
-                format!("cannot read the body: {e}"),
-            )
-            .into_response()
-        }
-    };
-    let body = (!body.is_empty()).then_some(body.as_ref());
-    match request(&method, &url, &path, body, &headers, REQUEST_TIMEOUT).await {
+    let body = (!body.is_empty()).then_some(body);
+    match request(method.as_str(), &url, &path, body, &passed, REQUEST_TIMEOUT).await {
         Ok(r) if (200..300).contains(&r.status) || r.status >= 400 => {
             let status =
                 StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -141,7 +156,9 @@ mod tests {
         assert!(leader_only(&Method::PATCH, "/connectors/a/config"));
         assert!(!leader_only(&Method::GET, "/connectors/a/config"));
         assert!(leader_only(&Method::POST, "/connectors/a/restart"));
-        assert!(leader_only(&Method::POST, "/connectors/a/tasks/0/restart"));
+        // Served by the worker running the task, wherever the request arrives (see
+        // `HerderError::Elsewhere`).
+        assert!(!leader_only(&Method::POST, "/connectors/a/tasks/0/restart"));
         assert!(leader_only(&Method::POST, "/connectors/a/tasks"));
         assert!(!leader_only(&Method::GET, "/connectors/a/tasks"));
         assert!(leader_only(&Method::PUT, "/connectors/a/stop"));

@@ -5,6 +5,7 @@
 mod connectors;
 pub mod forward;
 pub mod loggers;
+mod offsets;
 mod plugins;
 
 use std::sync::Arc;
@@ -83,13 +84,17 @@ pub(crate) type Shared = State<Arc<RestState>>;
 pub(crate) async fn timed<T>(
     f: impl std::future::Future<Output = Result<T, HerderError>>,
 ) -> Result<T, RestError> {
-    match tokio::time::timeout(REQUEST_TIMEOUT, f).await {
-        Ok(r) => r.map_err(RestError::from),
-        Err(_) => Err(RestError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Request timed out",
-        )),
-    }
+    timed_herder(f).await.map_err(RestError::from)
+}
+
+/// Awaits a herder operation for at most Java's 90 s, keeping the herder's error (a
+/// timeout is [`HerderError::Timeout`], a 500 "Request timed out").
+pub(crate) async fn timed_herder<T>(
+    f: impl std::future::Future<Output = Result<T, HerderError>>,
+) -> Result<T, HerderError> {
+    tokio::time::timeout(REQUEST_TIMEOUT, f)
+        .await
+        .unwrap_or_else(|_| Err(HerderError::Timeout("Request timed out".into())))
 }
 
 /// Parses a JSON request body; a non-JSON content type is 415, malformed JSON 400 with the
@@ -230,9 +235,9 @@ pub fn router(state: Arc<RestState>) -> Router {
         .route("/connectors/{name}/stop", put(c::stop))
         .route(
             "/connectors/{name}/offsets",
-            get(c::offsets)
-                .patch(c::alter_offsets)
-                .delete(c::reset_offsets),
+            get(offsets::offsets)
+                .patch(offsets::alter_offsets)
+                .delete(offsets::reset_offsets),
         )
         .route("/connectors/{name}/topics", get(c::topics))
         .route("/connectors/{name}/topics/reset", put(c::reset_topics))

@@ -16,12 +16,6 @@ use crate::storage::status_records::{StatusKey, StatusRecord};
 use crate::task::TaskId;
 use crate::worker::TargetState;
 
-fn not_yet(what: &str) -> HerderError {
-    HerderError::Internal(format!(
-        "{what} is not supported by kconnect in distributed mode yet"
-    ))
-}
-
 fn task_state(id: u32, s: &StatusRecord) -> TaskState {
     TaskState {
         id,
@@ -77,19 +71,6 @@ impl DistributedHerder {
             return Err(HerderError::NotFound(format!("Unknown connector {name}")));
         }
         Ok(self.configs.put_target_state(name, target).await?)
-    }
-
-    fn check_stopped(&self, name: &str) -> HerderResult<()> {
-        let snapshot = self.snapshot();
-        snapshot
-            .connector_config(name)
-            .ok_or_else(|| unknown(name))?;
-        if snapshot.target_state(name) != Some(TargetState::Stopped)
-            || !snapshot.task_configs(name).is_empty()
-        {
-            return Err(HerderError::BadRequest(format!("Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint")));
-        }
-        Ok(())
     }
 }
 
@@ -238,7 +219,9 @@ impl Herder for DistributedHerder {
 
     async fn restart_connector(&self, name: &str) -> HerderResult<()> {
         self.require_leader()?;
-        self.stored(name)?;
+        if self.snapshot().connector_config(name).is_none() {
+            return Err(HerderError::NotFound(format!("Unknown connector: {name}")));
+        }
         Ok(self.configs.put_restart_request(name, false, false).await?)
     }
 
@@ -270,31 +253,23 @@ impl Herder for DistributedHerder {
     }
 
     async fn restart_task(&self, id: &TaskId) -> HerderResult<()> {
-        self.stored(&id.connector)?;
-        if self.worker.snapshot(&id.connector).is_none() {
-            return Err(not_yet("Restarting a task another worker runs"));
-        }
-        let _guard = self.worker.operations().lock().await;
-        Ok(self.worker.restart_task(id).await?)
+        self.restart_task_here_or_elsewhere(id).await
     }
 
     async fn connector_offsets(&self, name: &str) -> HerderResult<ConnectorOffsets> {
-        self.stored(name)?;
-        Err(not_yet("Reading connector offsets"))
+        self.offsets(name).await
     }
 
     async fn alter_connector_offsets(
         &self,
         name: &str,
-        _offsets: ConnectorOffsets,
+        offsets: ConnectorOffsets,
     ) -> HerderResult<Message> {
-        self.check_stopped(name)?;
-        Err(not_yet("Altering connector offsets"))
+        self.modify_offsets(name, Some(offsets.offsets)).await
     }
 
     async fn reset_connector_offsets(&self, name: &str) -> HerderResult<Message> {
-        self.check_stopped(name)?;
-        Err(not_yet("Resetting connector offsets"))
+        self.modify_offsets(name, None).await
     }
 
     async fn validate_connector_config(&self, config: ConfigMap) -> HerderResult<ConfigInfos> {

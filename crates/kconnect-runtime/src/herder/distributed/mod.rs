@@ -9,7 +9,7 @@
 //! [`runtime`] is the coordination loop that applies assignments through a worker, and
 //! [`forwarder`] sends followers' task configs to the leader over [`http_client`].
 //! [`worker_runner`] runs assigned connectors on the real worker, [`state_sync`] copies
-//! offsets and statuses to the internal topics, and [`herder`] serves the REST API.
+//! statuses to the status topic, and [`herder`] serves the REST API.
 
 pub mod assignor;
 pub mod config;
@@ -17,6 +17,7 @@ pub mod forwarder;
 pub mod group_protocol;
 pub mod herder;
 mod herder_api;
+mod herder_routing;
 pub mod http_client;
 pub mod member_state;
 pub mod protocol;
