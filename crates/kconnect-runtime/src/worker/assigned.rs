@@ -187,9 +187,10 @@ impl Worker {
             if let Some(entry) = map.get_mut(name) {
                 self.stop_instance(name, entry).await;
                 entry.owned = false;
-                self.status.remove_connector_state(name);
                 tracing::info!(connector = %name, "stopped connector (revoked)");
             }
+            // Also the status of an instance that never started (rejected configuration).
+            self.status.remove_connector_state(name);
         }
         let names: BTreeSet<&str> = connectors
             .iter()

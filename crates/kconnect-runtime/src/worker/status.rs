@@ -173,6 +173,19 @@ impl StatusStore {
         self.reset_topics(name);
     }
 
+    /// Names of the connectors with a status of their own or of a task, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: std::collections::BTreeSet<String> = self
+            .connectors
+            .read()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        if let Ok(m) = self.tasks.read() {
+            names.extend(m.keys().map(|id| id.connector.clone()));
+        }
+        names.into_iter().collect()
+    }
+
     /// Forgets a connector's own state, keeping its tasks' (its instance left this worker;
     /// some of its tasks may still run here).
     pub fn remove_connector_state(&self, name: &str) {

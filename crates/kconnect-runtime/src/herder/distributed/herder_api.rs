@@ -159,11 +159,14 @@ impl Herder for DistributedHerder {
         let connector = self.statuses.connector(name).ok_or_else(|| {
             HerderError::NotFound(format!("No status found for connector {name}"))
         })?;
-        let kind = self
-            .snapshot()
+        let snapshot = self.snapshot();
+        let kind = snapshot
             .connector_config(name)
             .map(|c| self.kind_of(c))
             .unwrap_or(ConnectorKind::Unknown);
+        // Statuses of task numbers the connector no longer has (it was stopped or now has
+        // fewer tasks) stay on the status topic; they are not shown.
+        let current = snapshot.task_configs(name).len();
         Ok(ConnectorStateInfo {
             name: name.to_string(),
             connector: ConnectorState {
@@ -175,6 +178,7 @@ impl Herder for DistributedHerder {
                 .statuses
                 .tasks(name)
                 .iter()
+                .filter(|(n, _)| (*n as usize) < current)
                 .map(|(n, s)| task_state(*n, s))
                 .collect(),
             kind,

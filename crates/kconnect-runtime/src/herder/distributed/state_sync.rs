@@ -57,11 +57,6 @@ impl StateSync {
         self.offsets.read_to_end().await
     }
 
-    /// Nothing to do any more: source tasks commit to the offsets topic directly and a
-    /// stopped task's final commit is persisted before it ends. Kept for callers written
-    /// when offsets were mirrored from a local file; to be removed with them.
-    pub async fn flush_offsets(&self) {}
-
     /// Stops reporting statuses of `connector` (it no longer runs here).
     pub fn forget(&self, connector: &str) {
         if let Ok(mut r) = self.reported.lock() {
@@ -78,7 +73,9 @@ impl StateSync {
         let generation = (self.generation)();
         let status = self.worker.status();
         let mut current = Vec::new();
-        for name in self.worker.connector_names() {
+        // Every status this worker holds: also those of work that failed before it could be
+        // registered (a configuration the worker rejects).
+        for name in status.names() {
             if let Some(s) = status.connector(&name) {
                 current.push((StatusKey::Connector(name.clone()), s));
             }

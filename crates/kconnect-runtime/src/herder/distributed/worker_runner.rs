@@ -59,7 +59,6 @@ impl WorkRunner for WorkerRunner {
         for name in gone {
             self.sync.forget(&name);
         }
-        self.sync.flush_offsets().await;
     }
 
     async fn start(&self, work: &WorkSet, config: &ConfigState) -> Vec<(String, Vec<ConfigMap>)> {
