@@ -247,9 +247,11 @@ impl GroupProtocol for ConnectGroupProtocol {
             );
         }
         // Work a member was told to stop and has not confirmed stopping may still run there:
-        // it is left out of this round entirely (neither counted nor given to anyone).
+        // nobody is given it in this round, but it still counts in the shares (left out of
+        // them, it would shrink every share and make the round revoke more work elsewhere).
         let mut in_flight = WorkSet::new();
         seen.iter().for_each(|s| in_flight.extend(&s.stopped));
+        let reserved = configured.intersect(&in_flight);
         let configured = configured.minus(&in_flight);
         let plain: Vec<Member> = seen
             .iter()
@@ -264,6 +266,7 @@ impl GroupProtocol for ConnectGroupProtocol {
             version: protocol.version(),
             config_offset: config.offset(),
             configured: &configured,
+            reserved: &reserved,
             members: &plain,
         };
         let mut assignments = if protocol.is_incremental() {

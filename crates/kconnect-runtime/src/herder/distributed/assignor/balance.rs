@@ -9,18 +9,30 @@ use crate::herder::distributed::work::WorkSet;
 pub(super) type Loads = BTreeMap<String, WorkSet>;
 
 /// Items to take from workers that hold more than their share, where the share of each
-/// worker is ⌊total/workers⌋ and (total mod workers) workers may hold one more. Computed
-/// separately for connectors and tasks; nothing is revoked when the loads are balanced.
-pub(super) fn revocations(configured: &WorkSet, loads: &Loads) -> BTreeMap<String, WorkSet> {
+/// worker is ⌊total/workers⌋ and (total mod workers) workers may hold one more; the total
+/// counts `reserved` work too (held by nobody in `loads`, placed in a later round).
+/// Computed separately for connectors and tasks; nothing is revoked when the loads are
+/// balanced.
+pub(super) fn revocations(
+    configured: &WorkSet,
+    reserved: &WorkSet,
+    loads: &Loads,
+) -> BTreeMap<String, WorkSet> {
     let mut out: BTreeMap<String, WorkSet> = BTreeMap::new();
     if loads.is_empty() || loads.values().all(WorkSet::is_empty) {
         return out;
     }
-    let connectors = excess(configured.connectors.len(), loads, |w| &w.connectors);
+    let connectors = excess(
+        configured.connectors.len() + reserved.connectors.len(),
+        loads,
+        |w| &w.connectors,
+    );
     for (worker, items) in connectors {
         out.entry(worker).or_default().connectors.extend(items);
     }
-    let tasks = excess(configured.tasks.len(), loads, |w| &w.tasks);
+    let tasks = excess(configured.tasks.len() + reserved.tasks.len(), loads, |w| {
+        &w.tasks
+    });
     for (worker, items) in tasks {
         out.entry(worker).or_default().tasks.extend(items);
     }

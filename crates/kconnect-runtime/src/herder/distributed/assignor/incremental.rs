@@ -110,7 +110,7 @@ impl IncrementalAssignor {
 
         let reassign = self.handle_lost(&lost, &mut next, now_ms);
         if self.delay == 0 {
-            let balancing = revocations(configured, &next);
+            let balancing = revocations(configured, round.reserved, &next);
             if self.revoked_in_previous && !balancing.is_empty() {
                 self.successive_revoking += 1;
                 let backoff = 40u64.saturating_pow(self.successive_revoking);

@@ -40,8 +40,13 @@ pub struct Round<'a> {
     pub version: i16,
     /// The config-topic offset of the leader's snapshot.
     pub config_offset: i64,
-    /// Every connector and task in the leader's snapshot.
+    /// Every connector and task in the leader's snapshot that this round may place.
     pub configured: &'a WorkSet,
+    /// Configured work a member was told to stop and has not confirmed stopping yet (a
+    /// leader can see metadata older than its last round): not in `configured` and given to
+    /// nobody, but counted in the totals the shares are computed from, so that the members'
+    /// shares do not shrink, and more work is revoked, while it is on its way.
+    pub reserved: &'a WorkSet,
     /// The members of the new generation.
     pub members: &'a [Member],
 }

@@ -84,6 +84,7 @@ impl Sim {
             version: 1,
             config_offset: 0,
             configured: config,
+            reserved: &WorkSet::new(),
             members: &members,
         };
         let out = self
@@ -138,7 +139,7 @@ proptest! {
         let config = configured(&tasks);
         let mut members: Vec<Member> = (0..n).map(|i| member(&format!("w{i}"), WorkSet::new())).collect();
         let round = |members: &[Member]| {
-            let r = Round { leader: "w0", leader_url: "u", version: 0, config_offset: 3, configured: &config, members };
+            let r = Round { leader: "w0", leader_url: "u", version: 0, config_offset: 3, configured: &config, reserved: &WorkSet::new(), members };
             eager::assign(&r)
         };
         let out = round(&members);
@@ -227,6 +228,7 @@ fn config_mismatch_when_a_member_is_ahead() {
         version: 1,
         config_offset: 10,
         configured: &config,
+        reserved: &WorkSet::new(),
         members: &members,
     };
     for out in [
@@ -295,10 +297,63 @@ fn duplicated_work_is_revoked_from_every_holder_then_placed_once() {
         version: 2,
         config_offset: 0,
         configured: &config,
+        reserved: &WorkSet::new(),
         members: &members,
     };
     let out = IncrementalAssignor::new(0).assign(&round, 1, 0, 0);
     assert!(out
         .values()
         .all(|a| a.revoked.tasks.contains(&task("c0", 0))));
+}
+
+/// A `sessioned` round led by w0.
+fn round<'a>(configured: &'a WorkSet, reserved: &'a WorkSet, members: &'a [Member]) -> Round<'a> {
+    Round {
+        leader: "w0",
+        leader_url: "u",
+        version: 2,
+        config_offset: 0,
+        configured,
+        reserved,
+        members,
+    }
+}
+
+#[test]
+fn work_on_its_way_out_counts_in_the_shares_so_nothing_else_is_revoked() {
+    // w1 joins w0 and w2, which hold two connectors each: one connector (c3, the last of
+    // the second worker in member order) is revoked for w1.
+    let config = configured(&[0, 0, 0, 0]);
+    let mut assignor = IncrementalAssignor::new(0);
+    let held = |names: &[&str]| WorkSet::of(names.iter().map(|n| n.to_string()), []);
+    let members = [
+        member("w0", held(&["c0", "c1"])),
+        member("w1", WorkSet::new()),
+        member("w2", held(&["c2", "c3"])),
+    ];
+    let nothing = WorkSet::new();
+    let out = assignor.assign(&round(&config, &nothing, &members), 1, 0, 0);
+    assert_eq!(out["w2"].revoked, held(&["c3"]));
+    assert!(out["w0"].revoked.is_empty() && out["w1"].assigned.is_empty());
+
+    // The next round comes before w2 confirmed stopping c3 (a broker without a join barrier
+    // answers the leader's rejoin with w2's old metadata): c3 is reserved. The others keep
+    // their shares of four connectors; nothing more is revoked.
+    let on_its_way = held(&["c3"]);
+    let members = [
+        member("w0", held(&["c0", "c1"])),
+        member("w1", WorkSet::new()),
+        member("w2", held(&["c2"])),
+    ];
+    let rest = config.minus(&on_its_way);
+    let out = assignor.assign(&round(&rest, &on_its_way, &members), 2, 1, 0);
+    assert!(
+        out.values().all(|a| a.revoked.is_empty()),
+        "revoked while c3 is on its way: {out:?}"
+    );
+
+    // Once w2 confirmed, c3 goes to w1.
+    let out = assignor.assign(&round(&config, &nothing, &members), 3, 2, 0);
+    assert_eq!(out["w1"].assigned, on_its_way);
+    assert!(out.values().all(|a| a.revoked.is_empty()));
 }
