@@ -99,6 +99,8 @@ pub async fn run(
         .map_err(|e| StartupError::Config(format!("{}: {e}", worker_file.display())))?;
     let distributed = DistributedConfig::parse(&config.props).map_err(config_error)?;
     let stores = open_stores(&config).await?;
+    // What is queued now was read at startup: cluster log levels among it are not applied.
+    let replayed = stores.updates.len();
     let listener = config.listeners[0].clone();
     let tcp = TcpListener::bind(listener.bind_address())
         .await
@@ -148,11 +150,10 @@ pub async fn run(
         distributed.clone(),
         stores.configs.clone(),
         stores.statuses.clone(),
-        log_levels.clone(),
     ));
     let state = Arc::new(RestState {
         herder: herder.clone(),
-        log_levels,
+        log_levels: log_levels.clone(),
         topic_tracking,
         topic_tracking_reset,
     });
@@ -170,12 +171,20 @@ pub async fn run(
         let herder = herder.clone();
         Arc::new(move || herder.view().generation)
     };
-    let sync = Arc::new(StateSync::new(
+    let sync = StateSync::new(
         worker.clone(),
         stores.offsets.clone(),
         stores.statuses.clone(),
         generation,
-    ));
+    );
+    let sync = Arc::new(if topic_tracking {
+        let configs = stores.configs.clone();
+        sync.track_topics(Arc::new(move |name: &str| {
+            configs.snapshot().connector_config(name).is_some()
+        }))
+    } else {
+        sync
+    });
     let sync_task = sync.spawn();
     let keys = {
         let configs = stores.configs.clone();
@@ -195,6 +204,8 @@ pub async fn run(
         to_runtime,
         worker.clone(),
         stores.configs.clone(),
+        log_levels.clone(),
+        replayed,
     );
     let group = distributed.group_config(&bootstrap, &client_id);
     let runtime = DistributedRuntime::start(

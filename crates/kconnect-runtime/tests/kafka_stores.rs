@@ -16,7 +16,7 @@ use kconnect_runtime::storage::internal_topics::{ensure_topic, InternalTopic};
 use kconnect_runtime::storage::kafka_config_store::KafkaConfigStore;
 use kconnect_runtime::storage::kafka_offset_store::KafkaOffsetStore;
 use kconnect_runtime::storage::kafka_status_store::KafkaStatusStore;
-use kconnect_runtime::storage::status_records::{StatusKey, StatusRecord};
+use kconnect_runtime::storage::status_records::{StatusKey, StatusRecord, TopicStatus};
 use kconnect_runtime::task::TaskId;
 use kconnect_runtime::worker::status::State;
 use kconnect_runtime::worker::TargetState;
@@ -153,6 +153,29 @@ async fn config_store_round_trips_through_the_topic_in_java_format() {
     assert_eq!(kv[4], ("commit-src".into(), Some(r#"{"tasks":2}"#.into())));
     assert_eq!(kv[7], ("connector-gone".into(), None));
     assert_eq!(kv[8], ("target-state-gone".into(), None));
+
+    // A cluster-wide log level (KIP-976) reaches the other worker as an update.
+    a.put_logger_level("org.apache.kafka.connect", "DEBUG")
+        .await
+        .unwrap();
+    b.read_to_end().await.unwrap();
+    let mut levels = Vec::new();
+    while let Ok(u) = updates.try_recv() {
+        levels.push(u);
+    }
+    assert_eq!(
+        levels,
+        vec![ConfigUpdate::LoggerLevel(
+            "org.apache.kafka.connect".into(),
+            "DEBUG".into()
+        )]
+    );
+    let last = TopicReader::new(&broker).read("connect-configs", 1, 10, TIMEOUT);
+    assert_eq!(
+        last[9].key.as_deref(),
+        Some(&b"logger-cluster-org.apache.kafka.connect"[..])
+    );
+    assert_eq!(last[9].value.as_deref(), Some(&br#"{"level":"DEBUG"}"#[..]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -194,6 +217,70 @@ async fn status_and_offset_stores_share_state_between_workers() {
         .unwrap();
     a.read_to_end().await.unwrap();
     assert_eq!(a.connector("my-conn"), None);
+
+    // Active topics (KIP-558): one record per connector and topic, read by every worker; a
+    // tombstone forgets it.
+    let orders = TopicStatus {
+        topic: "orders".into(),
+        connector: "my-conn".into(),
+        task: 1,
+        discover_timestamp: 1_700_000_000_123,
+    };
+    let audit = TopicStatus {
+        topic: "audit-log".into(),
+        task: 0,
+        ..orders.clone()
+    };
+    a.put_topic(&orders).await.unwrap();
+    a.put_topic(&audit).await.unwrap();
+    b.read_to_end().await.unwrap();
+    assert_eq!(b.topics("my-conn"), vec![audit.clone(), orders.clone()]);
+    assert_eq!(b.topic("my-conn", "orders"), Some(orders.clone()));
+    assert_eq!(b.topics("other"), vec![]);
+    b.delete_topic("my-conn", "orders").await.unwrap();
+    a.read_to_end().await.unwrap();
+    assert_eq!(a.topics("my-conn"), vec![audit.clone()]);
+    assert_eq!(a.topic("my-conn", "orders"), None);
+    // A worker starting later sees the same.
+    let c = KafkaStatusStore::start("connect-status", &sp, &sc, TIMEOUT).unwrap();
+    c.read_to_end().await.unwrap();
+    assert_eq!(c.topics("my-conn"), vec![audit]);
+    // On the topic: Java's key and value bytes, partitioned as Java's producer would.
+    let records = TopicReader::new(&broker).read("connect-status", 2, 6, TIMEOUT);
+    let mut topic_records: Vec<(i64, String, Option<String>)> = records
+        .iter()
+        .filter_map(|r| {
+            let key = String::from_utf8(r.key.clone().unwrap()).unwrap();
+            assert_eq!(r.partition, partition_for_key(key.as_bytes(), 2), "{key}");
+            key.starts_with("status-topic-").then(|| {
+                (
+                    r.offset,
+                    key,
+                    r.value.clone().map(|v| String::from_utf8(v).unwrap()),
+                )
+            })
+        })
+        .collect();
+    topic_records.sort();
+    let orders_key = "status-topic-orders:connector-my-conn".to_string();
+    let orders_records: Vec<Option<String>> = topic_records
+        .iter()
+        .filter(|(_, k, _)| *k == orders_key)
+        .map(|(_, _, v)| v.clone())
+        .collect();
+    assert_eq!(
+        orders_records,
+        vec![
+            Some(
+                r#"{"topic":{"name":"orders","connector":"my-conn","task":1,"discoverTimestamp":1700000000123}}"#
+                    .to_string()
+            ),
+            None
+        ]
+    );
+    assert!(topic_records
+        .iter()
+        .any(|(_, k, v)| k == "status-topic-audit-log:connector-my-conn" && v.is_some()));
 
     let (op, oc) = InternalTopic::Offsets.clients(&w);
     let offsets = KafkaOffsetStore::start("connect-offsets", &op, &oc, TIMEOUT).unwrap();

@@ -41,6 +41,32 @@ pub const LEVELS: &[&str] = &[
     "OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL",
 ];
 
+/// Applies a cluster-wide level read from the config topic (KIP-976) to this worker. The
+/// level may be in any case (Java writes it as the client sent it); an unknown one is
+/// ignored with a warning.
+pub fn apply_cluster_level(levels: &dyn LogLevels, namespace: &str, level: &str) {
+    let upper = level.to_ascii_uppercase();
+    if !LEVELS.contains(&upper.as_str()) {
+        tracing::warn!(
+            namespace,
+            level,
+            "ignoring a cluster log level that is not a level"
+        );
+        return;
+    }
+    match levels.set_level(namespace, &upper) {
+        Ok(changed) => {
+            tracing::info!(
+                namespace,
+                level = upper,
+                ?changed,
+                "applied a cluster log level"
+            )
+        }
+        Err(e) => tracing::warn!(namespace, "could not apply a cluster log level: {e}"),
+    }
+}
+
 fn levels(s: &Shared) -> Result<&Arc<dyn LogLevels>, RestError> {
     s.0.log_levels
         .as_ref()

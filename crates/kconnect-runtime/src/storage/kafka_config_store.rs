@@ -176,4 +176,11 @@ impl KafkaConfigStore {
         .await?;
         self.read_to_end().await
     }
+
+    /// Writes a cluster-wide log level (KIP-976); every worker applies it when it reads it,
+    /// this one included. Like Java, it does not wait to read it back.
+    pub async fn put_logger_level(&self, namespace: &str, level: &str) -> ConnectResult<()> {
+        self.write(&ConfigRecord::LoggerLevel(namespace.into(), level.into()))
+            .await
+    }
 }

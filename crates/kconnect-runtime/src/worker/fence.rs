@@ -68,6 +68,7 @@ pub struct TaskStatus {
     store: Arc<StatusStore>,
     fence: TaskFence,
     data_failure: Arc<AtomicBool>,
+    task: u32,
 }
 
 impl TaskStatus {
@@ -78,7 +79,14 @@ impl TaskStatus {
             store,
             fence,
             data_failure,
+            task: 0,
         }
+    }
+
+    /// The same handle for task number `task` (recorded with the topics it uses).
+    pub fn with_task(mut self, task: u32) -> Self {
+        self.task = task;
+        self
     }
 
     /// Sets the task's state, unless the task was cancelled.
@@ -92,11 +100,11 @@ impl TaskStatus {
         }
     }
 
-    /// Records that the task used `topic` (see [`StatusStore::topic_used`]), unless it was
-    /// cancelled.
+    /// Records that the task used `topic` (see [`StatusStore::task_used_topic`]), unless it
+    /// was cancelled.
     pub fn topic_used(&self, connector: &str, topic: &str) {
         if !self.fence.is_cancelled() {
-            self.store.topic_used(connector, topic);
+            self.store.task_used_topic(connector, self.task, topic);
         }
     }
 

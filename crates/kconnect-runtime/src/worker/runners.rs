@@ -50,7 +50,8 @@ impl Worker {
             self.status.clone(),
             fence.clone(),
             errors.data_failure_flag(),
-        );
+        )
+        .with_task(id.task);
         Ok(SourceTaskRunner {
             context: Arc::new(SourceContext::new(task_config.clone(), reader)),
             task,
@@ -89,7 +90,8 @@ impl Worker {
             self.status.clone(),
             fence.clone(),
             errors.data_failure_flag(),
-        );
+        )
+        .with_task(id.task);
         Ok(SinkTaskRunner {
             task,
             config: task_config,

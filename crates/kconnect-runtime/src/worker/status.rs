@@ -1,8 +1,9 @@
 //! Connector and task states as the REST API and status topic report them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use kconnect_api::ConnectError;
 
@@ -62,13 +63,22 @@ pub struct Status {
     pub transition: u64,
 }
 
+/// The first use of a topic by a connector's task on this worker (topic tracking, KIP-558).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopicUse {
+    /// The task that used it first.
+    pub task: u32,
+    /// When (epoch milliseconds).
+    pub discovered: i64,
+}
+
 /// Statuses of every connector and task known to this worker.
 #[derive(Debug, Default)]
 pub struct StatusStore {
     worker_id: String,
     connectors: RwLock<BTreeMap<String, Status>>,
     tasks: RwLock<BTreeMap<TaskId, Status>>,
-    topics: RwLock<BTreeMap<String, BTreeSet<String>>>,
+    topics: RwLock<BTreeMap<String, BTreeMap<String, TopicUse>>>,
     transitions: AtomicU64,
 }
 
@@ -197,16 +207,26 @@ impl StatusStore {
     /// Records that a connector's task produced to or consumed from `topic` (topic tracking,
     /// `GET /connectors/{c}/topics`). Cheap when the topic is already known.
     pub fn topic_used(&self, connector: &str, topic: &str) {
+        self.task_used_topic(connector, 0, topic);
+    }
+
+    /// Records that task `task` of `connector` used `topic`; the first use is kept (task and
+    /// time). Cheap when the topic is already known.
+    pub fn task_used_topic(&self, connector: &str, task: u32, topic: &str) {
         let known = self
             .topics
             .read()
-            .map(|t| t.get(connector).is_some_and(|s| s.contains(topic)))
+            .map(|t| t.get(connector).is_some_and(|s| s.contains_key(topic)))
             .unwrap_or(true);
         if !known {
+            let discovered = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
             if let Ok(mut t) = self.topics.write() {
                 t.entry(connector.to_string())
                     .or_default()
-                    .insert(topic.to_string());
+                    .entry(topic.to_string())
+                    .or_insert(TopicUse { task, discovered });
             }
         }
     }
@@ -216,7 +236,19 @@ impl StatusStore {
         self.topics
             .read()
             .ok()
-            .and_then(|t| t.get(connector).map(|s| s.iter().cloned().collect()))
+            .and_then(|t| t.get(connector).map(|s| s.keys().cloned().collect()))
+            .unwrap_or_default()
+    }
+
+    /// Every recorded use: connector, topic and first use.
+    pub fn topic_uses(&self) -> Vec<(String, String, TopicUse)> {
+        self.topics
+            .read()
+            .map(|t| {
+                t.iter()
+                    .flat_map(|(c, topics)| topics.iter().map(|(t, u)| (c.clone(), t.clone(), *u)))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -224,6 +256,18 @@ impl StatusStore {
     pub fn reset_topics(&self, connector: &str) {
         if let Ok(mut t) = self.topics.write() {
             t.remove(connector);
+        }
+    }
+
+    /// Forgets one of a connector's active topics: the next use records it again.
+    pub fn forget_topic(&self, connector: &str, topic: &str) {
+        if let Ok(mut t) = self.topics.write() {
+            if let Some(topics) = t.get_mut(connector) {
+                topics.remove(topic);
+                if topics.is_empty() {
+                    t.remove(connector);
+                }
+            }
         }
     }
 

@@ -24,7 +24,6 @@ use crate::herder::{
     TaskIdInfo,
 };
 use crate::plugins::ConnectorFactory;
-use crate::rest::loggers::LogLevels;
 use crate::storage::config_state::ConfigState;
 use crate::storage::kafka_config_store::KafkaConfigStore;
 use crate::storage::kafka_status_store::KafkaStatusStore;
@@ -43,7 +42,6 @@ pub struct DistributedHerder {
     view: OnceLock<watch::Receiver<RuntimeView>>,
     ready: AtomicBool,
     cluster_id: RwLock<Option<String>>,
-    pub(super) log_levels: Option<Arc<dyn LogLevels>>,
 }
 
 pub(super) fn unknown(name: &str) -> HerderError {
@@ -59,7 +57,6 @@ impl DistributedHerder {
         config: DistributedConfig,
         configs: Arc<KafkaConfigStore>,
         statuses: Arc<KafkaStatusStore>,
-        log_levels: Option<Arc<dyn LogLevels>>,
     ) -> Self {
         Self {
             worker,
@@ -70,7 +67,6 @@ impl DistributedHerder {
             view: OnceLock::new(),
             ready: AtomicBool::new(false),
             cluster_id: RwLock::new(None),
-            log_levels,
         }
     }
 

@@ -66,6 +66,14 @@ impl DistributedHerder {
         })
     }
 
+    /// Tombstones for every topic record of `name` (KIP-558 reset).
+    async fn forget_topics(&self, name: &str) -> HerderResult<()> {
+        for t in self.statuses.topics(name) {
+            self.statuses.delete_topic(name, &t.topic).await?;
+        }
+        Ok(())
+    }
+
     async fn set_target(&self, name: &str, target: TargetState) -> HerderResult<()> {
         if self.snapshot().connector_config(name).is_none() {
             return Err(HerderError::NotFound(format!("Unknown connector {name}")));
@@ -151,6 +159,9 @@ impl Herder for DistributedHerder {
             if let Err(e) = self.statuses.delete(&key).await {
                 tracing::warn!(connector = name, "could not remove a status: {e}");
             }
+        }
+        if let Err(e) = self.forget_topics(name).await {
+            tracing::warn!(connector = name, "could not remove its active topics: {e}");
         }
         Ok(())
     }
@@ -289,23 +300,23 @@ impl Herder for DistributedHerder {
     }
 
     async fn connector_active_topics(&self, name: &str) -> HerderResult<Vec<String>> {
-        self.stored(name)?;
-        Ok(self.worker.status().topics(name))
+        // As the status topic records them, whichever worker ran the tasks.
+        Ok(self
+            .statuses
+            .topics(name)
+            .into_iter()
+            .map(|t| t.topic)
+            .collect())
     }
 
     async fn reset_connector_active_topics(&self, name: &str) -> HerderResult<()> {
-        self.worker.status().reset_topics(name);
-        Ok(())
+        self.forget_topics(name).await?;
+        Ok(self.statuses.read_to_end().await?)
     }
 
     async fn set_cluster_logger_level(&self, namespace: &str, level: &str) -> HerderResult<()> {
-        match &self.log_levels {
-            Some(l) => l
-                .set_level(namespace, level)
-                .map(|_| ())
-                .map_err(HerderError::Internal),
-            None => Ok(()),
-        }
+        // Applied by every worker, this one included, when it reads the record.
+        Ok(self.configs.put_logger_level(namespace, level).await?)
     }
 
     async fn put_task_configs(

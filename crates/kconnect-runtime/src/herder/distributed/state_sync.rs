@@ -1,10 +1,13 @@
 //! Keeps the cluster's view of this worker current: the statuses of what this worker runs
-//! are copied to the status topic with its worker id and the current generation. Source
+//! are copied to the status topic with its worker id and the current generation, and so are
+//! the topics its tasks use (KIP-558: one record per connector and topic, written by the
+//! first worker whose task uses it; a tombstone read back makes the worker forget its own
+//! record of the use, so a task still using the topic records it again). Source
 //! offsets need no copying: source tasks commit straight to the offsets topic (the worker's
 //! offsets store is the [`KafkaOffsetStore`]); before a connector starts here, the topic is
 //! read to its end so its tasks see every offset committed elsewhere.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,12 +15,15 @@ use tokio::task::JoinHandle;
 
 use crate::storage::kafka_offset_store::KafkaOffsetStore;
 use crate::storage::kafka_status_store::KafkaStatusStore;
-use crate::storage::status_records::{StatusKey, StatusRecord};
+use crate::storage::status_records::{StatusKey, StatusRecord, TopicStatus};
 use crate::task::TaskId;
 use crate::worker::Worker;
 
 /// What was last written for a status key: state name, trace, generation.
 type Reported = (String, Option<String>, i32);
+
+/// Whether a connector exists (its configuration is on the config topic).
+pub type ConnectorExists = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 /// How often changed statuses are copied to the status topic.
 pub const SYNC_INTERVAL: Duration = Duration::from_millis(500);
@@ -29,6 +35,10 @@ pub struct StateSync {
     statuses: Arc<KafkaStatusStore>,
     generation: Arc<dyn Fn() -> i32 + Send + Sync>,
     reported: Mutex<BTreeMap<StatusKey, Reported>>,
+    /// Set when topic tracking is enabled: only uses by existing connectors are recorded.
+    tracking: Option<ConnectorExists>,
+    /// Connector and topic pairs this worker used and saw recorded on the status topic.
+    topics_seen: Mutex<BTreeSet<(String, String)>>,
 }
 
 impl StateSync {
@@ -47,7 +57,16 @@ impl StateSync {
             statuses,
             generation,
             reported: Mutex::new(BTreeMap::new()),
+            tracking: None,
+            topics_seen: Mutex::new(BTreeSet::new()),
         }
+    }
+
+    /// Also records the topics this worker's tasks use (`topic.tracking.enable`), for the
+    /// connectors `exists` knows.
+    pub fn track_topics(mut self, exists: ConnectorExists) -> Self {
+        self.tracking = Some(exists);
+        self
     }
 
     /// Reads the offsets topic to its end before `connector` (or some of its tasks) starts
@@ -114,6 +133,59 @@ impl StateSync {
         }
     }
 
+    /// Writes a record for each topic this worker's tasks used that the status topic does not
+    /// know yet; forgets the local use of those whose record was removed (reset, deletion).
+    pub async fn report_topics(&self) {
+        let Some(exists) = &self.tracking else {
+            return;
+        };
+        let status = self.worker.status();
+        let mut written = Vec::new();
+        for (connector, topic, used) in status.topic_uses() {
+            let pair = (connector.clone(), topic.clone());
+            if self.statuses.topic(&connector, &topic).is_some() {
+                if let Ok(mut seen) = self.topics_seen.lock() {
+                    seen.insert(pair);
+                }
+                continue;
+            }
+            let removed = self
+                .topics_seen
+                .lock()
+                .map(|mut seen| seen.remove(&pair))
+                .unwrap_or(false);
+            if removed {
+                status.forget_topic(&connector, &topic);
+                continue;
+            }
+            if !exists(&connector) {
+                continue;
+            }
+            let record = TopicStatus {
+                topic,
+                connector,
+                task: used.task,
+                discover_timestamp: used.discovered,
+            };
+            match self.statuses.put_topic(&record).await {
+                Ok(()) => written.push(pair),
+                Err(e) => tracing::warn!("could not record an active topic: {e}"),
+            }
+        }
+        if written.is_empty() {
+            return;
+        }
+        // Once read back, a record written here that is missing from the cache was removed.
+        match self.statuses.read_to_end().await {
+            Ok(()) => {
+                if let Ok(mut seen) = self.topics_seen.lock() {
+                    seen.extend(written);
+                }
+            }
+            Err(e) => tracing::warn!("could not read the status topic back: {e}"),
+        }
+    }
+
     /// Reports changed statuses every [`SYNC_INTERVAL`] until aborted.
     pub fn spawn(self: &Arc<Self>) -> JoinHandle<()> {
         let sync = self.clone();
@@ -122,6 +194,7 @@ impl StateSync {
             loop {
                 tick.tick().await;
                 sync.report_statuses().await;
+                sync.report_topics().await;
             }
         })
     }

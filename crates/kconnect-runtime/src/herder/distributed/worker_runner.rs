@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 use super::runtime::WorkRunner;
 use super::state_sync::StateSync;
 use super::work::WorkSet;
+use crate::rest::loggers::{apply_cluster_level, LogLevels};
 use crate::storage::config_state::{ConfigState, ConfigUpdate};
 use crate::storage::kafka_config_store::KafkaConfigStore;
 use crate::worker::status::{trace, State};
@@ -114,15 +115,25 @@ impl WorkRunner for WorkerRunner {
 
 /// Passes every config-topic update on to the coordination loop (`to_runtime`) and applies
 /// the ones that concern connectors this worker runs: target states, new configurations
-/// and restart requests.
+/// and restart requests; and cluster-wide log levels (to `log_levels`), except those among
+/// the first `replayed` updates (read at startup: Java ignores them).
 pub fn route_updates(
     mut updates: mpsc::UnboundedReceiver<ConfigUpdate>,
     to_runtime: mpsc::UnboundedSender<ConfigUpdate>,
     worker: Arc<Worker>,
     configs: Arc<KafkaConfigStore>,
+    log_levels: Option<Arc<dyn LogLevels>>,
+    mut replayed: usize,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         while let Some(update) = updates.recv().await {
+            let startup = replayed > 0;
+            replayed = replayed.saturating_sub(1);
+            if let (ConfigUpdate::LoggerLevel(namespace, level), Some(l)) = (&update, &log_levels) {
+                if !startup {
+                    apply_cluster_level(l.as_ref(), namespace, level);
+                }
+            }
             let _ = to_runtime.send(update.clone());
             apply_locally(&update, &worker, &configs).await;
         }
