@@ -1,0 +1,497 @@
+//! End-to-end tests of group membership changes in `kconnect distributed`: worker processes
+//! on loopback sharing a group on a real (Tansu) broker, running Datagen connectors.
+//!
+//! * A worker joining a running cluster takes its share of the connectors and of the tasks
+//!   (each worker ends up with the floor or the ceiling of the average), only work that
+//!   moves to the newcomer is stopped on the other workers (their logs show which connectors
+//!   and tasks they stopped as revoked), and the work that stays keeps producing records.
+//! * A worker stopped with SIGTERM exits with status 0 right away and leaves the group: its
+//!   connectors and tasks run on the remaining workers long before its session could have
+//!   timed out.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use common::Kconnect;
+use kconnect_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
+use kconnect_testkit::{Broker, TopicReader};
+use serde_json::{json, Value};
+
+/// The connectors of each test: name and `tasks.max`. Four connector instances and six
+/// tasks: two workers hold 2 + 2 instances and 3 + 3 tasks, three hold 1-2 instances and
+/// 2 tasks each.
+const CONNECTORS: [(&str, u32); 4] = [("gen0", 2), ("gen1", 2), ("gen2", 1), ("gen3", 1)];
+
+/// Records per second each connector generates (over all its tasks): enough to see the
+/// tasks make progress, little enough to keep the machine quiet.
+const RATE: u32 = 20;
+
+/// How long work may take to settle after it is created or after a worker joins: each
+/// rebalance round with a follower costs Tansu's 3 s join pause, and moving work takes a
+/// revocation round and an assignment round (docs/DISTRIBUTED.md).
+const SETTLE_BOUND: Duration = Duration::from_secs(40);
+
+/// How long a placement must stay the same to count as settled: longer than one more
+/// rebalance round (3 s follower pause) plus a status report (500 ms).
+const STABLE_FOR: Duration = Duration::from_secs(4);
+
+/// `session.timeout.ms` of the graceful-leave test: far longer than a leave takes, so work
+/// that moves before it did so because the worker left, not because it was evicted.
+const LONG_SESSION: Duration = Duration::from_secs(45);
+
+/// From SIGTERM to every connector and task of the stopped worker running elsewhere.
+/// docs/DISTRIBUTED.md measures a graceful leave on Tansu converging within 3-9 s: work
+/// starts moving within a second of the LeaveGroup, and each rebalance round with a
+/// follower costs Tansu's 3 s join pause. The worker that leaves here is the leader, which
+/// adds a round: the new leader first has every member confirm what it runs (7-14 s
+/// measured). The process also stops its own work first (under a second). The margin is
+/// for other builds sharing the machine; the bound stays far below [`LONG_SESSION`], so an
+/// eviction cannot explain the move.
+const LEAVE_BOUND: Duration = Duration::from_secs(20);
+
+/// From SIGTERM to the process's exit: stopping paced Datagen tasks, copying offsets and
+/// sending LeaveGroup (after finishing a join held by Tansu's 3 s pause, if one is in flight).
+const EXIT_BOUND: Duration = Duration::from_secs(10);
+
+/// A connector instance (`task` is `None`) or one of its tasks.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Unit {
+    connector: String,
+    task: Option<u32>,
+}
+
+impl fmt::Display for Unit {
+    /// As the workers log it: `gen0` for an instance, `gen0-1` for a task.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.task {
+            None => write!(f, "{}", self.connector),
+            Some(t) => write!(f, "{}-{t}", self.connector),
+        }
+    }
+}
+
+/// Where every connector instance and task runs: unit → worker id.
+type Placement = BTreeMap<Unit, String>;
+
+/// The topic a connector of [`CONNECTORS`] writes to.
+fn topic(connector: &str) -> String {
+    format!("membership-{connector}")
+}
+
+/// Waits until `k` serves REST and has had an assignment (`/health` answers healthy).
+async fn wait_healthy(k: &Kconnect) {
+    k.wait_rest().await;
+    k.until("/health", "worker joined", |b| b["status"] == "healthy")
+        .await;
+}
+
+/// Starts worker `w<n>` of `group` (with `extra` worker properties) under `root`.
+fn start_worker(broker: &Broker, root: &Path, group: &str, n: usize, extra: &str) -> Kconnect {
+    let mut k = Kconnect::new_distributed(&root.join(format!("w{n}")), broker, group, extra);
+    k.start_distributed();
+    k
+}
+
+/// Creates the topics and the paced Datagen connectors of [`CONNECTORS`] through `via`, a
+/// worker that is alone in its group. Each request is repeated until the worker knows it
+/// leads the group (before that it answers 409: no leader to forward to).
+async fn create_connectors(broker: &Broker, via: &Kconnect) {
+    for (seed, (name, tasks)) in CONNECTORS.iter().enumerate() {
+        broker.create_topic(&topic(name), 1).await;
+        let request = json!({"name": name, "config": {
+            "connector.class": "io.kconnect.datagen.DatagenConnector",
+            "tasks.max": tasks.to_string(),
+            "kafka.topic": topic(name),
+            "key": "sequence",
+            "seed": seed.to_string(),
+            "records.per.second": RATE.to_string(),
+            "batch.size": "5"}});
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, body) = via.call("POST", "/connectors", Some(request.clone())).await;
+            if status == 201 {
+                break;
+            }
+            assert!(
+                status == 409 && Instant::now() < deadline,
+                "creating {name}: {status} {body}\n{}",
+                via.log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// The placement of every connector and task if all of them are RUNNING, as `k` sees it.
+async fn placement(k: &Kconnect) -> Option<Placement> {
+    let mut out = Placement::new();
+    for (name, tasks) in CONNECTORS {
+        let (_, s) = k.get(&format!("/connectors/{name}/status")).await;
+        let running = |v: &Value| v["state"] == "RUNNING";
+        if !running(&s["connector"]) {
+            return None;
+        }
+        let unit = |task| Unit {
+            connector: name.to_string(),
+            task,
+        };
+        out.insert(unit(None), s["connector"]["worker_id"].as_str()?.into());
+        let listed = s["tasks"].as_array()?;
+        if listed.len() != tasks as usize || !listed.iter().all(running) {
+            return None;
+        }
+        for t in listed {
+            let n = u32::try_from(t["id"].as_u64()?).ok()?;
+            out.insert(unit(Some(n)), t["worker_id"].as_str()?.into());
+        }
+    }
+    Some(out)
+}
+
+/// How many instances and how many tasks each of `workers` runs.
+fn loads(p: &Placement, workers: &[String]) -> BTreeMap<String, (usize, usize)> {
+    let mut out: BTreeMap<String, (usize, usize)> =
+        workers.iter().map(|w| (w.clone(), (0, 0))).collect();
+    for (unit, worker) in p {
+        let load = out.entry(worker.clone()).or_default();
+        match unit.task {
+            None => load.0 += 1,
+            Some(_) => load.1 += 1,
+        }
+    }
+    out
+}
+
+/// Whether everything runs on `workers`, each with the floor or the ceiling of the average
+/// number of instances and of tasks.
+fn balanced(p: &Placement, workers: &[String]) -> bool {
+    let loads = loads(p, workers);
+    if loads.len() != workers.len() {
+        return false; // some work runs on a worker not in the list
+    }
+    let fair = |n: usize, total: usize| {
+        let (floor, ceil) = (total / workers.len(), total.div_ceil(workers.len()));
+        n == floor || n == ceil
+    };
+    let instances = loads.values().map(|l| l.0).sum();
+    let tasks = loads.values().map(|l| l.1).sum();
+    loads
+        .values()
+        .all(|&(i, t)| fair(i, instances) && fair(t, tasks))
+}
+
+/// The logs of `workers`, one after the other.
+fn all_logs(workers: &[&Kconnect]) -> String {
+    let logs: Vec<String> = workers
+        .iter()
+        .map(|w| format!("==== {}\n{}", w.worker_id(), w.log()))
+        .collect();
+    logs.join("\n")
+}
+
+/// The worker ids of `workers`.
+fn ids(workers: &[&Kconnect]) -> Vec<String> {
+    workers.iter().map(|w| w.worker_id()).collect()
+}
+
+/// Polls `k` until everything runs on `on`, balanced, with the placement unchanged for
+/// [`STABLE_FOR`]; fails after `bound` with the workers' logs. Returns the placement and
+/// when it was first seen.
+async fn until_settled(
+    k: &Kconnect,
+    on: &[&Kconnect],
+    bound: Duration,
+    what: &str,
+) -> (Placement, Instant) {
+    let started = Instant::now();
+    let workers = ids(on);
+    let mut last: Option<(Placement, Instant)> = None;
+    loop {
+        let now = placement(k).await.filter(|p| balanced(p, &workers));
+        last = match (now, last) {
+            (Some(p), Some((q, since))) if p == q => {
+                if since.elapsed() >= STABLE_FOR {
+                    return (p, since);
+                }
+                Some((q, since))
+            }
+            (Some(p), _) => Some((p, Instant::now())),
+            (None, _) => None,
+        };
+        if started.elapsed() > bound {
+            let (_, body) = k.get("/connectors?expand=status").await;
+            panic!(
+                "{what}: not settled and balanced on {workers:?} within {bound:?}: {body}\n{}",
+                all_logs(on)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Removes terminal colour sequences (`ESC [ ... m`) from log text.
+fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The value of `field=` on a log line.
+fn field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+    let at = line.find(&format!(" {name}="))? + name.len() + 2;
+    line[at..].split_whitespace().next()
+}
+
+/// The lines a worker writes when it stops revoked work, and the field naming the unit.
+const REVOKED_LINES: [(&str, &str); 2] = [
+    ("stopped connector (revoked)", "connector"),
+    ("stopped task (revoked)", "task"),
+];
+
+/// The connectors and tasks (`gen0`, `gen0-1`) a worker's log says it stopped as revoked.
+fn revoked_in(log: &str) -> BTreeSet<String> {
+    let log = plain(log);
+    let mut out = BTreeSet::new();
+    for line in log.lines() {
+        for (message, name) in REVOKED_LINES {
+            if line.contains(message) {
+                out.insert(field(line, name).unwrap_or(line).to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Wall-clock time in milliseconds, as record timestamps have it.
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// The timestamps of the records each task of `connector` (with `tasks` tasks) wrote: task
+/// `t` of Datagen writes the sequence numbers `t, t + tasks, ...`, which are the keys.
+fn timestamps_by_task(broker: &Broker, connector: &str, tasks: u32) -> BTreeMap<u32, Vec<i64>> {
+    let name = topic(connector);
+    let consumer: BaseConsumer = broker.client_props().to_rdkafka().create().unwrap();
+    let (_, end) = consumer
+        .fetch_watermarks(&name, 0, Duration::from_secs(10))
+        .unwrap();
+    let records = TopicReader::new(broker).read(
+        &name,
+        1,
+        usize::try_from(end).unwrap(),
+        Duration::from_secs(20),
+    );
+    let mut out: BTreeMap<u32, Vec<i64>> = BTreeMap::new();
+    for r in records {
+        let key: Value = serde_json::from_slice(r.key.as_deref().unwrap()).unwrap();
+        let sequence = key["payload"].as_u64().or(key.as_u64()).unwrap();
+        let task = u32::try_from(sequence % u64::from(tasks)).unwrap();
+        out.entry(task)
+            .or_default()
+            .push(r.timestamp.unwrap_or_default());
+    }
+    out
+}
+
+/// Starts one more worker of `group` and waits until the work settled over all workers.
+/// Checks that work moved only to the newcomer and that each of the other workers stopped
+/// exactly the work that moved away from it (the newcomer's share is checked by
+/// [`until_settled`]: every worker ends with the floor or the ceiling of the average).
+/// Returns the placements before and after.
+async fn join_one(
+    broker: &Broker,
+    root: &Path,
+    group: &str,
+    workers: &mut Vec<Kconnect>,
+) -> (Placement, Placement) {
+    let old: Vec<&Kconnect> = workers.iter().collect();
+    let (before, _) = until_settled(&workers[0], &old, SETTLE_BOUND, "before the join").await;
+    // Only what the workers log from here on counts.
+    let marks: Vec<usize> = workers.iter().map(|w| w.log().len()).collect();
+    let started = Instant::now();
+    let newcomer = start_worker(broker, root, group, workers.len(), "");
+    wait_healthy(&newcomer).await;
+    workers.push(newcomer);
+    let all: Vec<&Kconnect> = workers.iter().collect();
+    let (after, settled) = until_settled(&workers[0], &all, SETTLE_BOUND, "after the join").await;
+    let new_id = all[all.len() - 1].worker_id();
+    eprintln!(
+        "worker {} of {group} joined; settled {:?} after it started; loads {:?}",
+        all.len(),
+        settled - started,
+        loads(&after, &ids(&all))
+    );
+
+    let moved: BTreeMap<&Unit, &String> = before
+        .iter()
+        .filter(|(unit, owner)| after.get(*unit) != Some(*owner))
+        .collect();
+    for unit in moved.keys() {
+        assert_eq!(
+            after[*unit],
+            new_id,
+            "{unit} moved between the workers that were already there: {before:?} -> {after:?}\n{}",
+            all_logs(&all)
+        );
+    }
+    for (w, mark) in workers.iter().zip(marks) {
+        let log = w.log();
+        let stopped = revoked_in(log.get(mark..).unwrap_or(&log));
+        let moved_away: BTreeSet<String> = moved
+            .iter()
+            .filter(|(_, owner)| ***owner == w.worker_id())
+            .map(|(unit, _)| unit.to_string())
+            .collect();
+        assert_eq!(
+            stopped,
+            moved_away,
+            "worker {} stopped other work than what moved to the newcomer ({before:?} -> {after:?})\n{}",
+            w.worker_id(),
+            all_logs(&all)
+        );
+    }
+    (before, after)
+}
+
+/// Four Datagen connectors (six tasks) are created on one worker; a second, then a third
+/// worker joins. After each join every worker holds its share, only work that moved to the
+/// newcomer was stopped (by the logs of the workers already there), and after the second
+/// join the tasks that stayed keep writing records.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_joining_worker_takes_its_share_without_stopping_work_that_stays() {
+    let broker = Broker::start();
+    let root = tempfile::tempdir().unwrap();
+    let group = "membership-join";
+    // Connectors are created on a single worker (its rebalances have no follower to pause),
+    // then workers join one by one: 1 -> 2 and 2 -> 3.
+    let mut workers = vec![start_worker(&broker, root.path(), group, 0, "")];
+    workers[0].wait_rest().await;
+    create_connectors(&broker, &workers[0]).await;
+    join_one(&broker, root.path(), group, &mut workers).await;
+    let (before, after) = join_one(&broker, root.path(), group, &mut workers).await;
+    let settled_ms = now_ms();
+
+    // The tasks that stayed where they were kept producing after the cluster settled.
+    let stayed: Vec<&Unit> = after
+        .iter()
+        .filter(|(unit, owner)| unit.task.is_some() && before.get(*unit) == Some(*owner))
+        .map(|(unit, _)| unit)
+        .collect();
+    assert!(!stayed.is_empty(), "{before:?} -> {after:?}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut stalled = Vec::new();
+        for (name, count) in CONNECTORS {
+            let written = timestamps_by_task(&broker, name, count);
+            for unit in stayed.iter().filter(|u| u.connector == name) {
+                let task = unit.task.unwrap_or_default();
+                let wrote = written
+                    .get(&task)
+                    .is_some_and(|at| at.iter().any(|&t| t > settled_ms));
+                if !wrote {
+                    stalled.push(unit.to_string());
+                }
+            }
+        }
+        if stalled.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "tasks {stalled:?} stayed where they were but wrote nothing since the cluster settled"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Three workers with a 45 s session timeout share four Datagen connectors; the leader gets
+/// SIGTERM. It exits with status 0 within [`EXIT_BOUND`], having sent LeaveGroup, and its
+/// connectors and tasks run on the two others, balanced, within [`LEAVE_BOUND`].
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_stopped_with_sigterm_exits_and_leaves_the_group_at_once() {
+    let broker = Broker::start();
+    let root = tempfile::tempdir().unwrap();
+    let group = "membership-leave";
+    let extra = format!("session.timeout.ms={}", LONG_SESSION.as_millis());
+    // Connectors are created on a single worker (no follower pauses), then two more join.
+    let mut workers = vec![start_worker(&broker, root.path(), group, 0, &extra)];
+    workers[0].wait_rest().await;
+    create_connectors(&broker, &workers[0]).await;
+    until_settled(&workers[0], &[&workers[0]], SETTLE_BOUND, "one worker").await;
+    for n in 1..3 {
+        workers.push(start_worker(&broker, root.path(), group, n, &extra));
+    }
+    for w in &workers {
+        wait_healthy(w).await;
+    }
+    let all: Vec<&Kconnect> = workers.iter().collect();
+    let (before, _) = until_settled(&workers[0], &all, SETTLE_BOUND, "three workers").await;
+    // The worker that formed the group leaves. It leads the group, so this is the slower
+    // case of a leave: the new leader first has every member confirm what it runs.
+    let victim = 0;
+    let victim_id = workers[victim].worker_id();
+    let its_work: Vec<&Unit> = before
+        .iter()
+        .filter(|(_, w)| **w == victim_id)
+        .map(|(u, _)| u)
+        .collect();
+    assert!(!its_work.is_empty());
+
+    let signalled = Instant::now();
+    let code = workers[victim].stop();
+    let exited = signalled.elapsed();
+    let log = workers[victim].log();
+    assert_eq!(code, Some(0), "exit status after SIGTERM\n{log}");
+    assert!(
+        exited < EXIT_BOUND,
+        "exited {exited:?} after SIGTERM\n{log}"
+    );
+    assert!(
+        plain(&log).contains("left the group"),
+        "no LeaveGroup was sent\n{log}"
+    );
+
+    let rest: Vec<&Kconnect> = workers
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| *n != victim)
+        .map(|(_, w)| w)
+        .collect();
+    let rest_ids = ids(&rest);
+    let deadline = signalled + LEAVE_BOUND;
+    let moved_after = loop {
+        let now = placement(rest[0]).await;
+        if now.is_some_and(|p| balanced(&p, &rest_ids)) {
+            break signalled.elapsed();
+        }
+        if Instant::now() > deadline {
+            let (_, body) = rest[0].get("/connectors?expand=status").await;
+            panic!(
+                "the work of {victim_id} ({its_work:?}) was not running on {rest_ids:?} within {LEAVE_BOUND:?} of SIGTERM (session timeout {LONG_SESSION:?}): {body}\n{}",
+                all_logs(&workers.iter().collect::<Vec<_>>())
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    eprintln!("exited after {exited:?}; work running on the others {moved_after:?} after SIGTERM");
+}
