@@ -225,7 +225,7 @@ pub async fn run(
         let herder = herder.clone();
         let mut view = runtime.subscribe();
         tokio::spawn(async move {
-            if view.wait_for(|v| v.generation > 0).await.is_ok() {
+            if view.wait_for(|v| v.joined).await.is_ok() {
                 herder.set_ready();
                 tracing::info!("joined the group; worker is ready");
             }

@@ -51,6 +51,9 @@ pub trait TaskConfigForwarder: Send + Sync + 'static {
 /// What the rest of the worker can see of the coordination state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuntimeView {
+    /// Whether this worker received an assignment yet (a broker may number the first
+    /// generation 0).
+    pub joined: bool,
     /// Generation of the last assignment.
     pub generation: i32,
     /// Whether this worker leads the group.
@@ -180,6 +183,7 @@ impl Loop {
 
     fn publish_view(&self) {
         self.view.send_replace(RuntimeView {
+            joined: !self.state.leader_url().is_empty(),
             generation: self.state.generation(),
             is_leader: self.state.is_leader(),
             leader_url: self.state.leader_url().to_string(),
