@@ -10,6 +10,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use kconnect_api::plugin::Converter;
 use kconnect_api::schema::logical;
 use kconnect_api::{Schema, SchemaBuilder, SchemaRef, Struct, Value};
+use kconnect_datagen::{Shape, ShapeKind};
 use kconnect_json::JsonConverter;
 
 const BATCH: usize = 1000;
@@ -94,6 +95,25 @@ fn bench(c: &mut Criterion) {
                     converter
                         .deserialize("t", Some(bytes))
                         .expect("deserialize"),
+                );
+            }
+        })
+    });
+    group.finish();
+
+    // The end-to-end benchmark's records: Datagen's struct10 (random float32 ratings and
+    // two-decimal float64 scores).
+    let shape = Shape::new(ShapeKind::Struct10).expect("shape");
+    let datagen: Vec<Value> = (0..BATCH as u64).map(|i| shape.value(42, i)).collect();
+    let mut group = c.benchmark_group("json_datagen_struct10");
+    group.throughput(Throughput::Elements(BATCH as u64));
+    group.bench_function("serialize", |b| {
+        b.iter(|| {
+            for v in &datagen {
+                black_box(
+                    converter
+                        .serialize("t", Some(shape.schema()), v)
+                        .expect("serialize"),
                 );
             }
         })

@@ -40,13 +40,44 @@ fn push_u_escape(out: &mut Vec<u8>, unit: u32) {
     ]);
 }
 
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// Whether some byte of `word` is zero (exact: no false positives or negatives).
+#[inline]
+fn has_zero_byte(word: u64) -> bool {
+    word.wrapping_sub(ONES) & !word & HIGHS != 0
+}
+
+/// Whether some byte of these eight needs more than a copy (`CLASS` non-zero): a control
+/// character, a quote, a backslash or the start of a 4-byte UTF-8 sequence.
+#[inline]
+fn needs_escape(chunk: &[u8]) -> bool {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(chunk);
+    let w = u64::from_ne_bytes(word);
+    // Some byte below 0x20 (the "has less than" word test, exact for bounds up to 0x80).
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0;
+    control
+        || has_zero_byte(w ^ (ONES * u64::from(b'"')))
+        || has_zero_byte(w ^ (ONES * u64::from(b'\\')))
+        || has_zero_byte((w & (ONES * 0xF0)) ^ (ONES * 0xF0))
+}
+
 /// Appends `s` as a quoted, escaped JSON string.
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let mut start = 0;
+    // Plain stretches are copied whole: find the first eight bytes that need a look.
     let mut i = 0;
+    for chunk in bytes.chunks_exact(8) {
+        if needs_escape(chunk) {
+            break;
+        }
+        i += 8;
+    }
+    let mut start = 0;
     while i < bytes.len() {
         let b = bytes[i];
         let class = CLASS[b as usize];
@@ -133,6 +164,46 @@ mod tests {
             s(|o| write_str(o, "\u{65e5} \u{1F600}/\\\u{8}\u{c}\r\u{1f}\u{7f}")),
             "\"\u{65e5} \\uD83D\\uDE00/\\\\\\b\\f\\r\\u001F\u{7f}\""
         );
+    }
+
+    /// The word-at-a-time test agrees with the byte table for every byte in every position.
+    #[test]
+    fn the_word_test_matches_the_byte_table() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut chunk = [b'a'; 8];
+                chunk[pos] = b;
+                assert_eq!(
+                    needs_escape(&chunk),
+                    CLASS[b as usize] != 0,
+                    "{b:#x} at {pos}"
+                );
+            }
+            for fill in [0u8, 0x1F, 0x20, 0x7F, 0x80, 0xEF, 0xF0, 0xFF] {
+                let mut chunk = [b; 8];
+                chunk[3] = fill;
+                let expected = CLASS[b as usize] != 0 || CLASS[fill as usize] != 0;
+                assert_eq!(needs_escape(&chunk), expected, "{b:#x} with {fill:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_strings_escape_like_short_ones() {
+        let text = "plain ascii text, then \"quotes\" \u{e9}t\u{e9} \u{1F600}\n and more text";
+        for start in 0..text.len() {
+            if !text.is_char_boundary(start) {
+                continue;
+            }
+            let tail = &text[start..];
+            let mut expected = String::from("\"");
+            for c in tail.chars() {
+                let one = s(|o| write_str(o, c.encode_utf8(&mut [0; 4])));
+                expected.push_str(&one[1..one.len() - 1]);
+            }
+            expected.push('"');
+            assert_eq!(s(|o| write_str(o, tail)), expected, "{tail}");
+        }
     }
 
     #[test]

@@ -23,7 +23,12 @@ pub(crate) fn write_f64(out: &mut Vec<u8>, v: f64) {
     let mut buf = ryu::Buffer::new();
     let text = buf.format_finite(v.abs()).as_bytes();
     if significant_digits(text) < 16 {
-        write_java_layout(out, v.is_sign_negative(), text);
+        write_ryu(
+            out,
+            v.is_sign_negative(),
+            (1e-3..1e7).contains(&v.abs()),
+            text,
+        );
         return;
     }
     // With 16 or 17 digits more than one digit string can read back to the same double, and
@@ -53,16 +58,36 @@ pub(crate) fn write_f32(out: &mut Vec<u8>, v: f32) {
     let mut buf = ryu::Buffer::new();
     let text = buf.format_finite(v.abs()).as_bytes();
     if significant_digits(text) < 8 {
-        write_java_layout(out, v.is_sign_negative(), text);
+        write_ryu(
+            out,
+            v.is_sign_negative(),
+            (1e-3..1e7).contains(&v.abs()),
+            text,
+        );
         return;
     }
-    // As for doubles, the longest renderings are left to the standard library.
+    // As for doubles, the longest renderings are left to the standard library: Ryu breaks
+    // exact ties to even where the standard library rounds up (131072.125 gives 131072.12
+    // and 131072.13), and such ties are spread over the whole range.
     let mut std_text = Scratch::default();
     if write!(std_text, "{:e}", v.abs()).is_ok() {
         write_java_layout(out, v.is_sign_negative(), std_text.as_bytes());
     } else {
         out.extend_from_slice(kconnect_api::value::java_f32_to_string(v).as_bytes());
     }
+}
+
+/// Appends a positive number as Ryu printed it, with a sign if `negative`. In Java's plain
+/// range (`plain`: 1e-3 <= |v| < 1e7) Ryu's layout is Java's (`0.00125`, `12.5`, `100.0`,
+/// `1234567.0`), so the text is copied as it is; elsewhere it is laid out again.
+fn write_ryu(out: &mut Vec<u8>, negative: bool, plain: bool, text: &[u8]) {
+    if !plain {
+        return write_java_layout(out, negative, text);
+    }
+    if negative {
+        out.push(b'-');
+    }
+    out.extend_from_slice(text);
 }
 
 /// Digits of a printed number, leading zeros and the exponent aside.
@@ -234,6 +259,49 @@ mod tests {
         assert_eq!(s(|o| write_f64(o, -0.0)), "-0.0");
         assert_eq!(s(|o| write_f64(o, f64::NAN)), "\"NaN\"");
         assert_eq!(s(|o| write_f32(o, f32::NEG_INFINITY)), "\"-Infinity\"");
+    }
+
+    /// In Java's plain range Ryu's own layout is the one Java's needs.
+    #[test]
+    fn ryu_plain_layout_is_java_layout() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let check = |v: f64| {
+            let mut buf = ryu::Buffer::new();
+            let text = buf.format_finite(v).as_bytes();
+            assert_eq!(
+                s(|o| write_ryu(o, false, true, text)),
+                s(|o| write_java_layout(o, false, text)),
+                "{v:e}"
+            );
+            let f = v as f32;
+            let mut buf = ryu::Buffer::new();
+            let text = buf.format_finite(f).as_bytes();
+            if (1e-3..1e7).contains(&f) {
+                assert_eq!(
+                    s(|o| write_ryu(o, false, true, text)),
+                    s(|o| write_java_layout(o, false, text)),
+                    "{f:e}"
+                );
+            }
+        };
+        for v in [
+            1e-3, 0.00125, 0.5, 1.0, 12.5, 100.0, 1234567.0, 9999999.0, 9999999.5,
+        ] {
+            check(v);
+        }
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Spread over the whole range, by decimal exponent.
+            let exponent = (x % 10) as i32 - 3;
+            let mantissa = (x >> 11) as f64 / (1u64 << 53) as f64 * 9.0 + 1.0;
+            let v = mantissa * 10f64.powi(exponent);
+            if (1e-3..1e7).contains(&v) {
+                check(v);
+                check((v * 100.0).round() / 100.0);
+            }
+        }
     }
 
     /// Ryu and the standard library's shortest formatting agree digit for digit; the

@@ -68,7 +68,7 @@ pub use envelope::ENVELOPE_ERROR;
 
 use cache::LruCache;
 use envelope::SchemaTextCache;
-use write::WriteOptions;
+use write::{StructKeys, WriteOptions};
 
 /// A cache key that identifies a schema by address and keeps it alive, so the address
 /// cannot be reused by another schema while the entry exists.
@@ -107,13 +107,20 @@ impl Borrow<usize> for SchemaAddress {
     }
 }
 
+/// A schema as written, cached per schema: its JSON text and, for a struct, its members' keys.
+#[derive(Debug)]
+struct Rendered {
+    json: Box<[u8]>,
+    keys: Option<StructKeys>,
+}
+
 /// Kafka Connect's JSON converter. Create it with [`JsonConverter::new`] (Java's defaults)
 /// and configure it through [`Converter::configure`] or [`HeaderConverter::configure`].
 #[derive(Debug)]
 pub struct JsonConverter {
     config: JsonConverterConfig,
     opts: WriteOptions,
-    schema_json: LruCache<SchemaAddress, Box<[u8]>>,
+    schema_json: LruCache<SchemaAddress, Rendered>,
     schemas: SchemaTextCache,
     size_hint: usize,
 }
@@ -175,12 +182,26 @@ impl JsonConverter {
         if self.config.schemas_enable {
             out.extend_from_slice(b"{\"schema\":");
             match schema {
-                Some(schema) => self.append_schema_json(&mut out, schema)?,
-                None => out.extend_from_slice(b"null"),
+                Some(schema) => {
+                    let opts = self.opts;
+                    self.with_rendered(schema, |rendered| {
+                        out.extend_from_slice(&rendered.json);
+                        out.extend_from_slice(b",\"payload\":");
+                        match &rendered.keys {
+                            Some(keys) => {
+                                write::write_struct_value(&mut out, schema, keys, value, opts)
+                            }
+                            None => write::write_value(&mut out, Some(schema), value, opts),
+                        }
+                    })?
+                    .map_err(failure::Failure::into_connect)?;
+                }
+                None => {
+                    out.extend_from_slice(b"null,\"payload\":");
+                    write::write_value(&mut out, None, value, self.opts)
+                        .map_err(failure::Failure::into_connect)?;
+                }
             }
-            out.extend_from_slice(b",\"payload\":");
-            write::write_value(&mut out, schema.map(|s| &**s), value, self.opts)
-                .map_err(failure::Failure::into_connect)?;
             out.push(b'}');
         } else {
             write::write_value(&mut out, schema.map(|s| &**s), value, self.opts)
@@ -206,9 +227,7 @@ impl JsonConverter {
 
     /// The JSON form of a schema (Java `asJsonSchema`), as bytes; cached per schema.
     pub fn as_json_schema(&mut self, schema: &SchemaRef) -> ConnectResult<Vec<u8>> {
-        let mut out = Vec::new();
-        self.append_schema_json(&mut out, schema)?;
-        Ok(out)
+        self.with_rendered(schema, |rendered| rendered.json.to_vec())
     }
 
     /// The schema a JSON schema text describes (Java `asConnectSchema`); `None` for `null`.
@@ -229,19 +248,26 @@ impl JsonConverter {
             .map_err(failure::Failure::into_connect)
     }
 
-    fn append_schema_json(&mut self, out: &mut Vec<u8>, schema: &SchemaRef) -> ConnectResult<()> {
+    /// Calls `f` with the schema as written, rendering (and caching) it on a miss.
+    fn with_rendered<R>(
+        &mut self,
+        schema: &SchemaRef,
+        f: impl FnOnce(&Rendered) -> R,
+    ) -> ConnectResult<R> {
         let addr = Arc::as_ptr(schema) as usize;
-        if let Some(json) = self.schema_json.get(&addr) {
-            out.extend_from_slice(json);
-            return Ok(());
+        if let Some(rendered) = self.schema_json.get(&addr) {
+            return Ok(f(rendered));
         }
         let mut json = Vec::new();
         schema_json::write_schema(&mut json, schema, self.opts)
             .map_err(failure::Failure::into_connect)?;
-        out.extend_from_slice(&json);
-        self.schema_json
-            .put(SchemaAddress::of(schema), json.into_boxed_slice());
-        Ok(())
+        let rendered = Rendered {
+            json: json.into_boxed_slice(),
+            keys: StructKeys::of(schema),
+        };
+        let result = f(&rendered);
+        self.schema_json.put(SchemaAddress::of(schema), rendered);
+        Ok(result)
     }
 }
 

@@ -118,6 +118,83 @@ pub(crate) fn write_value(
     Ok(())
 }
 
+/// A struct schema's member keys as written (`"a":`, `,"b":`, ...), rendered once per schema
+/// so that each record only writes its values.
+#[derive(Debug)]
+pub(crate) struct StructKeys {
+    bytes: Box<[u8]>,
+    /// Where each key ends in `bytes`.
+    ends: Box<[usize]>,
+}
+
+impl StructKeys {
+    /// The keys of a struct schema; `None` for other schemas.
+    pub(crate) fn of(schema: &Schema) -> Option<Self> {
+        if schema.schema_type != SchemaType::Struct {
+            return None;
+        }
+        let mut bytes = Vec::new();
+        let mut ends = Vec::with_capacity(schema.fields.len());
+        for (i, field) in schema.fields.iter().enumerate() {
+            if i > 0 {
+                bytes.push(b',');
+            }
+            write_str(&mut bytes, &field.name);
+            bytes.push(b':');
+            ends.push(bytes.len());
+        }
+        Some(Self {
+            bytes: bytes.into_boxed_slice(),
+            ends: ends.into_boxed_slice(),
+        })
+    }
+
+    fn key(&self, index: usize) -> &[u8] {
+        let start = match index {
+            0 => 0,
+            i => self.ends[i - 1],
+        };
+        &self.bytes[start..self.ends[index]]
+    }
+}
+
+/// Writes a value of a struct schema whose keys were rendered by [`StructKeys::of`]: the
+/// same bytes and errors as [`write_value`].
+pub(crate) fn write_struct_value(
+    out: &mut Vec<u8>,
+    schema: &Schema,
+    keys: &StructKeys,
+    value: &Value,
+    opts: WriteOptions,
+) -> Res<()> {
+    let st = match value {
+        Value::Struct(st)
+            if same_struct_schema(st.schema(), schema)
+                && !schema.name.as_deref().is_some_and(is_logical_name) =>
+        {
+            st
+        }
+        // Nulls, mismatches and struct schemas named like a logical type take the general
+        // path (and its errors).
+        _ => return write_value(out, Some(schema), value, opts),
+    };
+    out.push(b'{');
+    for (i, (field, field_value)) in schema.fields.iter().zip(st.values()).enumerate() {
+        out.extend_from_slice(keys.key(i));
+        write_value(out, Some(&field.schema), field_value, opts)
+            .map_err(|e| e.at_field(&field.name))?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+fn is_logical_name(name: &str) -> bool {
+    matches!(
+        name,
+        logical::DECIMAL_NAME | logical::DATE_NAME | logical::TIME_NAME | logical::TIMESTAMP_NAME
+    )
+}
+
 fn write_null(out: &mut Vec<u8>, schema: Option<&Schema>, opts: WriteOptions) -> Res<()> {
     let Some(schema) = schema else {
         out.extend_from_slice(b"null");
