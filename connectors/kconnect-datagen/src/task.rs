@@ -74,6 +74,9 @@ struct Generator {
     /// Key schema and, for field keys, the field's index.
     key: Option<(SchemaRef, Option<usize>)>,
     partition: OffsetMap,
+    /// `{"current.iteration": 0}`: each record's offset is a copy with its own iteration
+    /// (copying the map skips hashing its key again).
+    offset: OffsetMap,
     /// Records of this task generated so far (resumed from the committed offset).
     iteration: u64,
     limit: Option<u64>,
@@ -158,6 +161,7 @@ impl SourceTask for DatagenTask {
             shape,
             key,
             partition,
+            offset: source_offset(0),
             iteration,
         });
         let pace = generator
@@ -288,6 +292,15 @@ impl Generator {
             .map_or(u64::MAX, |l| l.saturating_sub(self.iteration))
     }
 
+    /// The source offset after `iteration` records (as [`source_offset`]).
+    fn offset_after(&self, iteration: u64) -> OffsetMap {
+        let mut offset = self.offset.clone();
+        if let Some((_, value)) = offset.get_index_mut(0) {
+            *value = Value::Int64(i64::try_from(iteration).unwrap_or(i64::MAX));
+        }
+        offset
+    }
+
     /// The next `count` records of this task.
     fn generate(&mut self, count: u64) -> Vec<SourceRecord> {
         let timestamp = now_millis();
@@ -321,7 +334,7 @@ impl Generator {
                     ..ConnectRecord::default()
                 },
                 source_partition: Some(self.partition.clone()),
-                source_offset: Some(source_offset(self.iteration)),
+                source_offset: Some(self.offset_after(self.iteration)),
             });
         }
         records
