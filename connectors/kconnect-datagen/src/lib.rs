@@ -23,8 +23,8 @@
 //!   owns, so resuming then is only exact for the same `tasks.max`.
 //! * **Bounded and paced**: `max.records` over all tasks (then tasks idle), and
 //!   `records.per.second` over all tasks, spread evenly rather than in bursts.
-//! * **Fast**: an unpaced task generates its next batches (two at most) on a thread of its
-//!   own, while the runtime converts and sends the current one.
+//! * **Fast**: a batch is generated in `poll`, on the thread that then converts and sends
+//!   it, with few allocations per record.
 
 pub mod config;
 pub mod connector;

@@ -10,7 +10,6 @@ use kconnect_api::record::OffsetMap;
 use kconnect_api::{
     ConfigMap, ConnectError, ConnectRecord, ConnectResult, Schema, SchemaRef, SourceRecord, Value,
 };
-use tokio::sync::mpsc;
 use tokio::time::{sleep, sleep_until, Instant};
 use tracing::info;
 
@@ -55,11 +54,10 @@ pub struct DatagenTask {
 }
 
 struct Running {
-    /// Generates records on the task's thread: always when paced, and before the prefetch
-    /// thread could be started.
-    generator: Option<Box<Generator>>,
-    /// Batches generated ahead on a thread of their own (unpaced tasks).
-    prefetched: Option<mpsc::Receiver<Vec<SourceRecord>>>,
+    /// Generates the records, in `poll`, on the thread that converts and sends them: a
+    /// generator thread of its own cost more CPU per record than it saved the task's (records
+    /// freed on another thread than they were built on, caches warmed on the wrong core).
+    generator: Generator,
     pace: Option<Pace>,
     task_id: u64,
     /// Records of this task generated so far, for the log.
@@ -81,10 +79,6 @@ struct Generator {
     iteration: u64,
     limit: Option<u64>,
 }
-
-/// Batches a prefetch thread keeps ready: enough to hide generation behind the runtime's
-/// sending of the previous batch, little enough to bound memory.
-const PREFETCHED_BATCHES: usize = 2;
 
 impl Default for DatagenTask {
     fn default() -> Self {
@@ -155,7 +149,7 @@ impl SourceTask for DatagenTask {
                 config.task_id
             );
         }
-        let generator = Box::new(Generator {
+        let generator = Generator {
             limit: config.task_records(),
             config,
             shape,
@@ -163,24 +157,14 @@ impl SourceTask for DatagenTask {
             partition,
             offset: source_offset(0),
             iteration,
-        });
+        };
         let pace = generator
             .config
             .task_rate()
             .map(|r| Pace::new(r, Instant::now()));
         let task_id = generator.config.task_id;
-        // Unpaced, the next batches are generated on a thread of their own while the runtime
-        // converts and sends the current one.
-        let (generator, prefetched) = match pace {
-            Some(_) => (Some(generator), None),
-            None => match prefetch(generator) {
-                Ok(batches) => (None, Some(batches)),
-                Err(generator) => (Some(generator), None),
-            },
-        };
         self.state = Some(Running {
             generator,
-            prefetched,
             pace,
             task_id,
             generated: iteration,
@@ -198,19 +182,7 @@ impl SourceTask for DatagenTask {
                 Err(ConnectError::other("DatagenTask polled before start"))
             };
         };
-        if let Some(batches) = running.prefetched.as_mut() {
-            match batches.recv().await {
-                Some(batch) => {
-                    running.generated += batch.len() as u64;
-                    return Ok(batch);
-                }
-                // The thread generated everything it had to.
-                None => running.prefetched = None,
-            }
-        }
-        let Some(generator) = running.generator.as_mut() else {
-            return Ok(running.idle(self.idle_wait).await);
-        };
+        let generator = &mut running.generator;
         let remaining = generator.remaining();
         if remaining == 0 {
             return Ok(running.idle(self.idle_wait).await);
@@ -236,37 +208,6 @@ impl SourceTask for DatagenTask {
         self.state = None;
         self.stopped = true;
         Ok(())
-    }
-}
-
-/// Moves `generator` to a thread that generates batches ahead; gives it back if no thread
-/// can be started. The thread ends when it generated every record or the task dropped the
-/// receiver (stop).
-fn prefetch(
-    generator: Box<Generator>,
-) -> Result<mpsc::Receiver<Vec<SourceRecord>>, Box<Generator>> {
-    let (tx, rx) = mpsc::channel(PREFETCHED_BATCHES);
-    let (handoff_tx, handoff_rx) = std::sync::mpsc::channel::<Box<Generator>>();
-    let name = format!("datagen-{}", generator.config.task_id);
-    let spawned = std::thread::Builder::new().name(name).spawn(move || {
-        let Ok(mut generator) = handoff_rx.recv() else {
-            return;
-        };
-        loop {
-            let count = generator
-                .remaining()
-                .min(generator.config.batch_size as u64);
-            if count == 0 || tx.blocking_send(generator.generate(count)).is_err() {
-                return;
-            }
-        }
-    });
-    match spawned {
-        Ok(_) => match handoff_tx.send(generator) {
-            Ok(()) => Ok(rx),
-            Err(std::sync::mpsc::SendError(back)) => Err(back),
-        },
-        Err(_) => Err(generator),
     }
 }
 
