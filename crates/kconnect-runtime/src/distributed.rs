@@ -197,7 +197,11 @@ pub async fn run(
         })
     };
     let forwarder = Arc::new(RestForwarder::new(keys, Duration::from_secs(30)));
-    let runner = Arc::new(WorkerRunner::new(worker.clone(), sync.clone()));
+    let runner = Arc::new(WorkerRunner::new(
+        worker.clone(),
+        sync.clone(),
+        stores.configs.clone(),
+    ));
     let (to_runtime, runtime_updates) = mpsc::unbounded_channel();
     let router = route_updates(
         stores.updates,

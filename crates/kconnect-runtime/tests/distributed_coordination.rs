@@ -104,6 +104,7 @@ fn start_worker(broker: &Broker, name: &str, ledger: Arc<Ledger>, leader: Leader
                             ..
                         } => {
                             ledger.stop(&name, &stop);
+                            state.on_stopped();
                             ledger.start(&name, &start);
                             if again {
                                 rejoin.rejoin();

@@ -144,8 +144,17 @@ impl Worker {
             }
         }
         entry.target.send_replace(target);
+        // Tasks already running here with an older committed configuration restart too.
+        let stale: Vec<u32> = entry
+            .tasks
+            .iter()
+            .filter(|(n, t)| committed.get(**n as usize) != Some(&t.config))
+            .map(|(n, _)| *n)
+            .collect();
+        self.stop_tasks(name, entry, &stale).await;
         if target != TargetState::Stopped {
-            let idle: Vec<u32> = tasks
+            let idle: Vec<u32> = entry
+                .assigned
                 .iter()
                 .copied()
                 .filter(|n| !entry.tasks.contains_key(n))
@@ -237,8 +246,10 @@ impl Worker {
             match committed.get(n as usize) {
                 None => stop.push(n),
                 Some(c) => {
-                    let same = entry.task_configs.get(n as usize) == Some(c);
-                    if props_changed || !same || !entry.tasks.contains_key(&n) {
+                    // Compared with what the task runs (not with the last committed
+                    // configurations, which a later assignment may have recorded).
+                    let same = entry.tasks.get(&n).is_some_and(|t| t.config == *c);
+                    if props_changed || !same {
                         restart.push(n);
                     }
                 }

@@ -91,6 +91,8 @@ struct RunningTask {
     /// Silences the task once it is given up on.
     fence: TaskFence,
     handle: JoinHandle<()>,
+    /// The task configuration it started with.
+    config: ConfigMap,
 }
 
 /// A connector this worker knows: its configuration, the started instance (if any) and its

@@ -121,6 +121,7 @@ impl Worker {
             let cancel = CancellationToken::new();
             let fence = TaskFence::new();
             let target = entry.target.subscribe();
+            let config = task_config.clone();
             let spawned = match &entry.factory {
                 ConnectorFactory::Source(f) => self
                     .source_runner(
@@ -149,6 +150,7 @@ impl Worker {
                             cancel,
                             fence,
                             handle,
+                            config,
                         },
                     );
                 }
@@ -191,6 +193,7 @@ mod tests {
             cancel: CancellationToken::new(),
             fence: TaskFence::new(),
             handle,
+            config: ConfigMap::new(),
         }
     }
 
@@ -209,6 +212,7 @@ mod tests {
         let token = cancel.clone();
         let polite = RunningTask {
             cancel,
+            config: ConfigMap::new(),
             fence: TaskFence::new(),
             handle: tokio::spawn(async move { token.cancelled().await }),
         };

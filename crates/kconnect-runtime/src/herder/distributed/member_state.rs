@@ -45,6 +45,9 @@ pub struct MemberState {
     leader_id: String,
     leader_url: String,
     protocol: Option<ConnectProtocol>,
+    /// What the member will run, and the generation it will confirm, once the work the
+    /// last assignment revoked has stopped.
+    pending: Option<(WorkSet, Option<i32>)>,
 }
 
 impl MemberState {
@@ -57,6 +60,7 @@ impl MemberState {
             leader_id: String::new(),
             leader_url: String::new(),
             protocol: None,
+            pending: None,
         }
     }
 
@@ -108,6 +112,7 @@ impl MemberState {
 
     /// Membership was lost: stop everything.
     pub fn on_lost(&mut self) -> WorkSet {
+        self.pending = None;
         let owned = self.owned();
         self.set_owned(WorkSet::new(), None);
         owned
@@ -152,11 +157,12 @@ impl MemberState {
         // Any change is confirmed by rejoining with metadata naming this generation,
         // so a leader never has to trust metadata older than the changes it sent.
         let changed = !assignment.revoked.is_empty() || !assignment.assigned.is_empty();
-        if incremental && changed {
-            if let Ok(mut l) = self.local.lock() {
-                l.applied = joined.generation;
-            }
-        }
+        // Until the revoked work has stopped, this member still reports it as its own and
+        // confirms nothing: a leader must not give it to another worker meanwhile (the group
+        // client may rejoin at any time, on its own).
+        let mut reported = next.clone();
+        reported.extend(&stop);
+        self.pending = Some((next, (incremental && changed).then_some(joined.generation)));
         let reaction = Reaction::Apply {
             stop,
             start,
@@ -165,8 +171,28 @@ impl MemberState {
             rejoin_after: (incremental && assignment.delay_ms > 0)
                 .then(|| Duration::from_millis(assignment.delay_ms as u64)),
         };
-        self.set_owned(next, Some(assignment));
+        self.set_owned(reported, Some(assignment));
         reaction
+    }
+
+    /// Work assigned but not started (the member could not catch up with the config topic):
+    /// the member no longer reports it, so the leader gives it out again.
+    pub fn hand_back(&mut self, work: &WorkSet) {
+        let mut owned = self.owned();
+        owned.remove_all(work);
+        self.set_owned(owned, None);
+    }
+
+    /// The work the last assignment revoked has stopped: the member now reports only what it
+    /// keeps and confirms the assignment's generation.
+    pub fn on_stopped(&mut self) {
+        let Some((owned, applied)) = self.pending.take() else {
+            return;
+        };
+        self.set_owned(owned, None);
+        if let (Some(generation), Ok(mut l)) = (applied, self.local.lock()) {
+            l.applied = generation;
+        }
     }
 }
 
@@ -231,10 +257,23 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        let applied = |m: &MemberState| m.local.lock().unwrap().applied;
+        let before = applied(&m);
+        assert_eq!(
+            m.owned(),
+            WorkSet::of(
+                ["a".to_string()],
+                [task("a", 0), task("a", 1), task("b", 0)]
+            ),
+            "revoked work is reported until it stopped"
+        );
+        assert_eq!(applied(&m), before, "nothing confirmed before the stop");
+        m.on_stopped();
         assert_eq!(
             m.owned(),
             WorkSet::of(["a".to_string()], [task("a", 0), task("b", 0)])
         );
+        assert_eq!(applied(&m), 3);
         assert_eq!(m.on_lost().len(), 3);
         assert!(m.owned().is_empty());
     }

@@ -243,11 +243,21 @@ impl Loop {
                 rejoin_after,
             } => {
                 self.runner.stop(&stop).await;
+                self.state.on_stopped();
+                self.publish_view();
                 if !self.catch_up(config_offset).await {
+                    // Starting work from an older configuration could run what was deleted
+                    // or miss what was created: the new work is handed back (this member no
+                    // longer reports it) and the group rebalances. Reading the config topic
+                    // again waits `worker.sync.timeout.ms`, which paces the retries.
                     tracing::warn!(
                         config_offset,
-                        "config topic not read up to the assignment; rejoining"
+                        "config topic not read up to the assignment within worker.sync.timeout.ms; not starting the new work, rejoining"
                     );
+                    self.state.hand_back(&start);
+                    self.publish_view();
+                    self.rejoin.rejoin();
+                    return;
                 }
                 self.maintain_session_key().await;
                 let snapshot = self.store.snapshot();

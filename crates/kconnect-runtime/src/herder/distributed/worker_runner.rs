@@ -28,13 +28,18 @@ use crate::worker::{TargetState, Worker};
 pub struct WorkerRunner {
     worker: Arc<Worker>,
     sync: Arc<StateSync>,
+    configs: Arc<KafkaConfigStore>,
 }
 
 impl WorkerRunner {
-    /// A runner starting connectors on `worker`, with offsets and statuses kept in step by
-    /// `sync`.
-    pub fn new(worker: Arc<Worker>, sync: Arc<StateSync>) -> Self {
-        Self { worker, sync }
+    /// A runner starting connectors on `worker` with their configurations in `configs`,
+    /// with offsets and statuses kept in step by `sync`.
+    pub fn new(worker: Arc<Worker>, sync: Arc<StateSync>, configs: Arc<KafkaConfigStore>) -> Self {
+        Self {
+            worker,
+            sync,
+            configs,
+        }
     }
 
     async fn prepare(&self, name: &str) {
@@ -62,14 +67,23 @@ impl WorkRunner for WorkerRunner {
         }
     }
 
-    async fn start(&self, work: &WorkSet, config: &ConfigState) -> Vec<(String, Vec<ConfigMap>)> {
+    /// Starts the work with the configurations read last from the config topic (at least
+    /// as recent as `_assigned`): each piece under the operations lock, so that an update
+    /// read meanwhile is either already in the snapshot taken under the lock or applied
+    /// after the piece started ([`route_updates`] takes the lock too).
+    async fn start(
+        &self,
+        work: &WorkSet,
+        _assigned: &ConfigState,
+    ) -> Vec<(String, Vec<ConfigMap>)> {
         for name in &work.connectors {
+            self.prepare(name).await;
+            let _guard = self.worker.operations().lock().await;
+            let config = self.configs.snapshot();
             let Some(props) = config.connector_config(name).cloned() else {
                 continue;
             };
             let target = config.target_state(name).unwrap_or(TargetState::Started);
-            self.prepare(name).await;
-            let _guard = self.worker.operations().lock().await;
             match self.worker.assign_connector(name, props, target).await {
                 Ok(()) => {
                     tracing::info!(connector = %name, target = target.name(), "started connector (assigned)")
@@ -87,13 +101,14 @@ impl WorkRunner for WorkerRunner {
             tasks.entry(&id.connector).or_default().push(id.task);
         }
         for (name, numbers) in tasks {
+            self.prepare(name).await;
+            let _guard = self.worker.operations().lock().await;
+            let config = self.configs.snapshot();
             let Some(props) = config.connector_config(name).cloned() else {
                 continue;
             };
             let target = config.target_state(name).unwrap_or(TargetState::Started);
             let committed = config.task_configs(name);
-            self.prepare(name).await;
-            let _guard = self.worker.operations().lock().await;
             match self
                 .worker
                 .assign_tasks(name, props, target, committed, &numbers)
@@ -148,11 +163,13 @@ async fn apply_locally(update: &ConfigUpdate, worker: &Worker, configs: &KafkaCo
         | ConfigUpdate::Restart { connector: n, .. } => n,
         _ => return,
     };
+    // Under the lock the assignment's starts take: work being started is either started
+    // from a snapshot that has this update, or registered before it is looked up here.
+    let _guard = worker.operations().lock().await;
     let Some(running) = worker.snapshot(name) else {
         return;
     };
     let snapshot = configs.snapshot();
-    let _guard = worker.operations().lock().await;
     let result = match update {
         ConfigUpdate::TargetState(_) => match snapshot.target_state(name) {
             Some(t) if t != running.target => worker.set_target(name, t).await,
