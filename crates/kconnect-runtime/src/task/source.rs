@@ -82,6 +82,8 @@ pub(super) struct Loop {
     /// Copies of the records sent and not yet passed to the task's `commit_record`, by opaque
     /// id; `None` for a task that does not want `commit_record` (nothing is copied then).
     pub(super) records: Option<HashMap<usize, SourceRecord>>,
+    /// Superseded offsets taken from the acknowledgement tracking, dropped on this thread.
+    superseded: Vec<OffsetMap>,
 }
 
 impl SourceTaskRunner {
@@ -128,6 +130,7 @@ impl SourceTaskRunner {
             dlq_acks: JoinSet::new(),
             max_in_flight: 100_000,
             records: wants_commit_record.then(HashMap::new),
+            superseded: Vec::new(),
         };
         let result = l.run(cancel, target).await;
         let stop = l.task.stop().await;
@@ -231,6 +234,11 @@ impl Loop {
         records: Vec<SourceRecord>,
         cancel: &CancellationToken,
     ) -> ConnectResult<()> {
+        // Once per batch: drop the offsets that acknowledgements superseded since the last.
+        if let Ok(mut s) = self.acks.submitted.lock() {
+            s.swap_superseded(&mut self.superseded);
+        }
+        self.superseded.clear();
         // The topic last recorded as used, in this batch: topic tracking is told once per
         // batch and topic rather than for every record (a reset of the connector's topics
         // shows them again with the next batch).

@@ -37,6 +37,9 @@ pub struct SubmittedRecords {
     partitions: Vec<Partition>,
     next_seq: u64,
     in_flight: usize,
+    /// Offsets that a later committable offset replaced, left for the submitting thread to
+    /// drop (see [`SubmittedRecords::swap_superseded`]).
+    superseded: Vec<OffsetMap>,
 }
 
 fn same_order(a: &OffsetMap, b: &OffsetMap) -> bool {
@@ -104,9 +107,19 @@ impl SubmittedRecords {
         }
         while p.pending.front().is_some_and(|(_, _, acked)| *acked) {
             if let Some((_, offset, _)) = p.pending.pop_front() {
-                p.committable = Some(offset);
+                if let Some(old) = p.committable.replace(offset) {
+                    self.superseded.push(old);
+                }
             }
         }
+    }
+
+    /// Swaps the offsets superseded since the last call into `into` (which should be empty)
+    /// for the caller to drop. Acknowledgements run on the producer's thread, but the offsets
+    /// were built on the task's: dropped there, each of their allocations is freed without
+    /// going through another thread.
+    pub fn swap_superseded(&mut self, into: &mut Vec<OffsetMap>) {
+        std::mem::swap(&mut self.superseded, into);
     }
 
     /// Records sent but not yet acknowledged.
@@ -162,6 +175,9 @@ mod tests {
             vec![(b"a".to_vec(), map("position", 3))]
         );
         assert_eq!(s.in_flight(), 0);
+        let mut superseded = Vec::new();
+        s.swap_superseded(&mut superseded);
+        assert_eq!(superseded, vec![map("position", 1)]);
     }
 
     #[test]
