@@ -117,6 +117,9 @@ impl InternalTopic {
             .set("client.id", client_id.clone())
             .set("enable.idempotence", "false")
             .set("acks", "all")
+            // One request in flight: a retried write can never land after a newer one of
+            // the same key (offsets, statuses and configs must end with the newest value).
+            .set("max.in.flight.requests.per.connection", "1")
             .set("partitioner", "murmur2_random")
             .set("delivery.timeout.ms", "2147483647");
         let mut consumer = base;

@@ -5,7 +5,8 @@
 //! Writes are handed to the producer at once, in the order they are started, and are visible
 //! to [`get`](KafkaOffsetStore::get) right away; a write that fails (or whose confirmation
 //! nobody waits for) is sent again with the next write, unless a newer value of the same key
-//! was written meanwhile, so the topic never goes back to an older offset because of a retry.
+//! was written or read meanwhile, so a retry does not take the topic back to an older offset
+//! that another worker (or an offsets reset) replaced.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -84,10 +85,20 @@ impl KafkaOffsetStore {
         timeout: Duration,
     ) -> ConnectResult<Self> {
         let data = Arc::new(Mutex::new(Data::new()));
+        let unconfirmed = Arc::new(Mutex::new(Unconfirmed::default()));
         let log = {
-            let data = data.clone();
+            let (data, unconfirmed) = (data.clone(), unconfirmed.clone());
             KafkaLog::start(topic, producer, consumer, timeout, move |r| {
-                if let (Some(key), Ok(mut d)) = (r.key, data.lock()) {
+                let Some(key) = r.key else {
+                    return;
+                };
+                // A value read for a key supersedes a failed write of it waiting to be sent
+                // again: resending could take the key back to an older offset (another
+                // worker's task may own the partition now, or its offsets were reset).
+                if let Ok(mut u) = unconfirmed.lock() {
+                    u.failed.remove(&key);
+                }
+                if let Ok(mut d) = data.lock() {
                     d.insert(key, r.value);
                 }
             })?
@@ -95,7 +106,7 @@ impl KafkaOffsetStore {
         Ok(Self {
             log,
             data,
-            unconfirmed: Arc::new(Mutex::new(Unconfirmed::default())),
+            unconfirmed,
         })
     }
 

@@ -79,7 +79,7 @@ impl Worker {
         props: ConfigMap,
         target: TargetState,
     ) -> ConnectResult<()> {
-        let (config, factory) = self.validate(&props).await?;
+        let (config, factory) = self.resolve(&props)?;
         let mut map = self.connectors.lock().await;
         let entry = map
             .entry(name.to_string())
@@ -108,7 +108,7 @@ impl Worker {
         committed: &[ConfigMap],
         tasks: &[u32],
     ) -> ConnectResult<()> {
-        let validated = self.validate(&props).await;
+        let validated = self.resolve(&props);
         let mut map = self.connectors.lock().await;
         if !map.contains_key(name) {
             match &validated {
@@ -231,7 +231,7 @@ impl Worker {
     ) -> ConnectResult<()> {
         let changed = self.snapshot(name).is_some_and(|s| s.config != *props);
         let validated = if changed {
-            Some(self.validate(props).await)
+            Some(self.resolve(props))
         } else {
             None
         };

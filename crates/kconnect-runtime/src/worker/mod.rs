@@ -253,6 +253,39 @@ impl Worker {
         &self,
         props: &ConfigMap,
     ) -> ConnectResult<(ConnectorConfig, ConnectorFactory)> {
+        let (config, factory) = self.resolve(props)?;
+        let what = format!("Connector {}: validate()", config.name());
+        let (own, factory_props) = (factory.clone(), props.clone());
+        let reports = plugin_call::blocking(&what, self.plugin_timeout, move || match own {
+            ConnectorFactory::Source(f) => f().validate(&factory_props),
+            ConnectorFactory::Sink(f) => f().validate(&factory_props),
+        })
+        .await?;
+        let mut problems: Vec<String> = reports.into_iter().flat_map(|r| r.errors).collect();
+        if let Err(e) = TransformChain::build(&self.registry, props) {
+            problems.push(e.to_string());
+        }
+        if let Err(e) = TaskConverters::build(&self.registry, &self.config.props, props) {
+            problems.push(e.to_string());
+        }
+        let kind = config.connector_type;
+        if kind == ConnectorType::Source && topic_creation::requested(props) {
+            if let Err(e) = topic_creation::validate(props) {
+                problems.push(e.to_string());
+            }
+        }
+        if problems.is_empty() {
+            Ok((config, factory))
+        } else {
+            Err(config_errors(problems))
+        }
+    }
+
+    /// Finds a connector's plugin and parses the framework's keys of its configuration,
+    /// without calling connector code: what starting assigned work needs (the configuration
+    /// was validated when it was submitted; a connector's own `validate()` may depend on
+    /// external systems, and Java does not call it to start work).
+    pub fn resolve(&self, props: &ConfigMap) -> ConnectResult<(ConnectorConfig, ConnectorFactory)> {
         let class = props
             .get(CONNECTOR_CLASS)
             .map(|s| s.trim())
@@ -271,29 +304,6 @@ impl Worker {
         };
         let config = ConnectorConfig::parse(props.clone(), kind)
             .map_err(|e| config_errors(vec![e.to_string()]))?;
-        let what = format!("Connector {}: validate()", config.name());
-        let (own, factory_props) = (factory.clone(), props.clone());
-        let reports = plugin_call::blocking(&what, self.plugin_timeout, move || match own {
-            ConnectorFactory::Source(f) => f().validate(&factory_props),
-            ConnectorFactory::Sink(f) => f().validate(&factory_props),
-        })
-        .await?;
-        let mut problems: Vec<String> = reports.into_iter().flat_map(|r| r.errors).collect();
-        if let Err(e) = TransformChain::build(&self.registry, props) {
-            problems.push(e.to_string());
-        }
-        if let Err(e) = TaskConverters::build(&self.registry, &self.config.props, props) {
-            problems.push(e.to_string());
-        }
-        if kind == ConnectorType::Source && topic_creation::requested(props) {
-            if let Err(e) = topic_creation::validate(props) {
-                problems.push(e.to_string());
-            }
-        }
-        if problems.is_empty() {
-            Ok((config, factory.clone()))
-        } else {
-            Err(config_errors(problems))
-        }
+        Ok((config, factory.clone()))
     }
 }

@@ -167,10 +167,15 @@ impl Herder for DistributedHerder {
     }
 
     async fn connector_status(&self, name: &str) -> HerderResult<ConnectorStateInfo> {
-        let connector = self.statuses.connector(name).ok_or_else(|| {
-            HerderError::NotFound(format!("No status found for connector {name}"))
-        })?;
         let snapshot = self.snapshot();
+        // A deleted connector has no status, whatever is left on the status topic.
+        let connector = self
+            .statuses
+            .connector(name)
+            .filter(|_| snapshot.connector_config(name).is_some())
+            .ok_or_else(|| {
+                HerderError::NotFound(format!("No status found for connector {name}"))
+            })?;
         let kind = snapshot
             .connector_config(name)
             .map(|c| self.kind_of(c))

@@ -4,7 +4,9 @@
 //! a rebalance when connectors or task sets change (spec §7.4-7.5). Group membership runs on
 //! its own tasks, so a runner that is slow to start or stop work never costs the membership.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -88,7 +90,14 @@ struct Loop {
     state: MemberState,
     rejoin: RejoinHandle,
     view: watch::Sender<RuntimeView>,
+    /// Task configurations that could not be committed or forwarded yet, by connector;
+    /// retried every [`PUBLISH_RETRY`].
+    unpublished: BTreeMap<String, Vec<ConfigMap>>,
 }
+
+/// How often task configurations that could not be published are tried again (a leader
+/// change, a leader without a session key yet, an unreachable leader).
+const PUBLISH_RETRY: Duration = Duration::from_secs(1);
 
 impl DistributedRuntime {
     /// Joins the group (`group`, from [`DistributedConfig::group_config`]) as a worker
@@ -129,6 +138,7 @@ impl DistributedRuntime {
             state: MemberState::new(local),
             rejoin: member.rejoin_handle(),
             view: view_tx,
+            unpublished: BTreeMap::new(),
         };
         let task = tokio::spawn(coordination.run(events, inputs.updates, inputs.generated));
         Self { member, task, view }
@@ -163,11 +173,25 @@ impl Loop {
         mut updates: mpsc::UnboundedReceiver<ConfigUpdate>,
         mut generated: mpsc::UnboundedReceiver<GeneratedTasks>,
     ) {
+        let mut retry = tokio::time::interval(PUBLISH_RETRY);
+        retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 Some((connector, tasks)) = generated.recv() => {
                     let snapshot = self.store.snapshot();
                     self.publish_tasks(&snapshot, &connector, tasks).await;
+                }
+                _ = retry.tick(), if !self.unpublished.is_empty() => {
+                    let snapshot = self.store.snapshot();
+                    let owned = self.state.owned();
+                    for (connector, tasks) in std::mem::take(&mut self.unpublished) {
+                        // Only while the connector exists and its instance still runs here.
+                        if snapshot.connector_config(&connector).is_some()
+                            && owned.connectors.contains(&connector)
+                        {
+                            self.publish_tasks(&snapshot, &connector, tasks).await;
+                        }
+                    }
                 }
                 event = events.recv() => match event {
                     Some(e) => self.on_event(e).await,
@@ -323,21 +347,33 @@ impl Loop {
 
     /// Writes (leader) or forwards (follower) a connector's task configurations when they
     /// differ from the committed ones.
-    async fn publish_tasks(&self, snapshot: &ConfigState, connector: &str, tasks: Vec<ConfigMap>) {
+    /// Failures are kept and tried again every [`PUBLISH_RETRY`] (a newer set for the same
+    /// connector replaces them).
+    async fn publish_tasks(
+        &mut self,
+        snapshot: &ConfigState,
+        connector: &str,
+        tasks: Vec<ConfigMap>,
+    ) {
+        self.unpublished.remove(connector);
         if snapshot.task_configs(connector) == tasks.as_slice()
             && !snapshot.is_inconsistent(connector)
         {
             return;
         }
         let published = if self.state.is_leader() {
-            self.store.put_task_configs(connector, tasks).await
+            self.store.put_task_configs(connector, tasks.clone()).await
         } else {
             self.forwarder
-                .forward(self.state.leader_url(), connector, tasks)
+                .forward(self.state.leader_url(), connector, tasks.clone())
                 .await
         };
         if let Err(e) = published {
-            tracing::error!(connector, "could not publish task configurations: {e}");
+            tracing::warn!(
+                connector,
+                "could not publish task configurations, trying again in {PUBLISH_RETRY:?}: {e}"
+            );
+            self.unpublished.insert(connector.to_string(), tasks);
         }
     }
 }

@@ -19,8 +19,8 @@ use crate::storage::status_records::{StatusKey, StatusRecord, TopicStatus};
 use crate::task::TaskId;
 use crate::worker::Worker;
 
-/// What was last written for a status key: state name, trace, generation.
-type Reported = (String, Option<String>, i32);
+/// What was last written for a status key: state name and trace.
+type Reported = (String, Option<String>);
 
 /// Whether a connector exists (its configuration is on the config topic).
 pub type ConnectorExists = Arc<dyn Fn(&str) -> bool + Send + Sync>;
@@ -35,6 +35,9 @@ pub struct StateSync {
     statuses: Arc<KafkaStatusStore>,
     generation: Arc<dyn Fn() -> i32 + Send + Sync>,
     reported: Mutex<BTreeMap<StatusKey, Reported>>,
+    /// Held while statuses are written or deleted, so a deletion is never followed by a
+    /// write of a status read before it.
+    reporting: tokio::sync::Mutex<()>,
     /// Set when topic tracking is enabled: only uses by existing connectors are recorded.
     tracking: Option<ConnectorExists>,
     /// Connector and topic pairs this worker used and saw recorded on the status topic.
@@ -57,6 +60,7 @@ impl StateSync {
             statuses,
             generation,
             reported: Mutex::new(BTreeMap::new()),
+            reporting: tokio::sync::Mutex::new(()),
             tracking: None,
             topics_seen: Mutex::new(BTreeSet::new()),
         }
@@ -87,8 +91,40 @@ impl StateSync {
         }
     }
 
-    /// Writes the statuses of what runs here that changed since the last report.
+    /// Forgets what was reported for work that left this worker, so that it is reported
+    /// again if it comes back (another worker may have written its status meanwhile).
+    pub fn forget_work(&self, connectors: &BTreeSet<String>, tasks: &BTreeSet<TaskId>) {
+        if let Ok(mut r) = self.reported.lock() {
+            r.retain(|k, _| match k {
+                StatusKey::Connector(c) => !connectors.contains(c),
+                StatusKey::Task(t) => !tasks.contains(t),
+                StatusKey::Topic { .. } => true,
+            });
+        }
+    }
+
+    /// Deletes the statuses of `connectors` and `tasks` from the status topic (work of a
+    /// deleted connector, once stopped here) and stops reporting them.
+    pub async fn delete_statuses(&self, connectors: &[String], tasks: &[TaskId]) {
+        let _reporting = self.reporting.lock().await;
+        let keys = connectors
+            .iter()
+            .map(|c| StatusKey::Connector(c.clone()))
+            .chain(tasks.iter().map(|t| StatusKey::Task(t.clone())));
+        for key in keys {
+            if let Ok(mut r) = self.reported.lock() {
+                r.remove(&key);
+            }
+            if let Err(e) = self.statuses.delete(&key).await {
+                tracing::warn!("could not delete a status: {e}");
+            }
+        }
+    }
+
+    /// Writes the statuses of what runs here that changed since the last report (with the
+    /// current generation; a rebalance alone rewrites nothing).
     pub async fn report_statuses(&self) {
+        let _reporting = self.reporting.lock().await;
         let generation = (self.generation)();
         let status = self.worker.status();
         let mut current = Vec::new();
@@ -107,7 +143,7 @@ impl StateSync {
             }
         }
         for (key, s) in current {
-            let seen = (s.state.name().to_string(), s.trace.clone(), generation);
+            let seen = (s.state.name().to_string(), s.trace.clone());
             let unchanged = self
                 .reported
                 .lock()

@@ -21,6 +21,7 @@ use super::work::WorkSet;
 use crate::rest::loggers::{apply_cluster_level, LogLevels};
 use crate::storage::config_state::{ConfigState, ConfigUpdate};
 use crate::storage::kafka_config_store::KafkaConfigStore;
+use crate::task::TaskId;
 use crate::worker::status::{trace, State};
 use crate::worker::{TargetState, Worker};
 
@@ -64,6 +65,26 @@ impl WorkRunner for WorkerRunner {
         };
         for name in gone {
             self.sync.forget(&name);
+        }
+        self.sync.forget_work(&work.connectors, &work.tasks);
+        // Work of deleted connectors: its statuses go once it stopped (the leader deleted
+        // them when the connector was deleted, but this worker may have reported since).
+        let config = self.configs.snapshot();
+        let deleted = |c: &str| config.connector_config(c).is_none();
+        let connectors: Vec<String> = work
+            .connectors
+            .iter()
+            .filter(|c| deleted(c))
+            .cloned()
+            .collect();
+        let tasks: Vec<TaskId> = work
+            .tasks
+            .iter()
+            .filter(|t| deleted(&t.connector))
+            .cloned()
+            .collect();
+        if !connectors.is_empty() || !tasks.is_empty() {
+            self.sync.delete_statuses(&connectors, &tasks).await;
         }
     }
 
