@@ -118,7 +118,25 @@ impl KafkaLog {
                                 });
                             }
                             Some(Err(e)) => tracing::warn!(topic, "reading the log failed: {e}"),
-                            None => {}
+                            // Idle: the consumer's positions also move past what yields no
+                            // record (transaction markers, compacted-away offsets).
+                            None => {
+                                if let Ok(positions) = consumer.position() {
+                                    progress_tx.send_if_modified(|p| {
+                                        let mut moved = false;
+                                        for e in positions.elements() {
+                                            if let Offset::Offset(o) = e.offset() {
+                                                let at = p.entry(e.partition()).or_insert(0);
+                                                if o > *at {
+                                                    *at = o;
+                                                    moved = true;
+                                                }
+                                            }
+                                        }
+                                        moved
+                                    });
+                                }
+                            }
                         }
                     }
                 })
