@@ -241,11 +241,14 @@ pub async fn run(
     router.abort();
     supervisor.abort();
     reconfigurations.abort();
+    runtime.stop_coordinating();
     {
         let _guard = worker.operations().lock().await;
         worker.stop_all().await;
     }
     sync_task.abort();
+    // The final statuses (UNASSIGNED) reach the status topic before the others take over.
+    sync.report_statuses().await;
     runtime.leave().await;
     server.abort();
     Ok(())

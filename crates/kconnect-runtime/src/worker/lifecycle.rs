@@ -282,7 +282,9 @@ impl Worker {
             self.status.put_task(&id, State::Restarting, None);
         }
         if connector {
-            self.bring_up(name, entry, false).await;
+            // In a cluster the restarted instance generates its task configurations again
+            // (as Java's restart does); they are committed only if they changed.
+            self.bring_up(name, entry, self.cluster.is_some()).await;
         }
         self.start_tasks(name, entry, &tasks);
         self.publish(name, Some(entry));

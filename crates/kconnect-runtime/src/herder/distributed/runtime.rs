@@ -159,6 +159,12 @@ impl DistributedRuntime {
         self.member.rejoin();
     }
 
+    /// Stops applying assignments (the worker is shutting down); the membership stays until
+    /// [`leave`](Self::leave), so no other worker is given this worker's work meanwhile.
+    pub fn stop_coordinating(&self) {
+        self.task.abort();
+    }
+
     /// Stops the loop and leaves the group (the caller stops its work).
     pub async fn leave(self) {
         self.task.abort();
