@@ -57,7 +57,12 @@ pub(crate) fn write_f32(out: &mut Vec<u8>, v: f32) {
     }
     let mut buf = ryu::Buffer::new();
     let text = buf.format_finite(v.abs()).as_bytes();
-    if significant_digits(text) < 8 {
+    // Ryu and the standard library pick different digits only when the number lies exactly
+    // halfway between the two closest shortest renderings: Ryu then rounds to even, the
+    // standard library up (131072.125 gives 131072.12 and 131072.13). Every float was
+    // compared (`every_f32_but_exact_ties_...`), so only those go through the standard
+    // library.
+    if significant_digits(text) < 8 || !may_be_tie(v.abs(), text) {
         write_ryu(
             out,
             v.is_sign_negative(),
@@ -66,9 +71,6 @@ pub(crate) fn write_f32(out: &mut Vec<u8>, v: f32) {
         );
         return;
     }
-    // As for doubles, the longest renderings are left to the standard library: Ryu breaks
-    // exact ties to even where the standard library rounds up (131072.125 gives 131072.12
-    // and 131072.13), and such ties are spread over the whole range.
     let mut std_text = Scratch::default();
     if write!(std_text, "{:e}", v.abs()).is_ok() {
         write_java_layout(out, v.is_sign_negative(), std_text.as_bytes());
@@ -88,6 +90,49 @@ fn write_ryu(out: &mut Vec<u8>, negative: bool, plain: bool, text: &[u8]) {
         out.push(b'-');
     }
     out.extend_from_slice(text);
+}
+
+/// Whether the positive float `v`, which Ryu printed as `text`, may lie exactly halfway
+/// between `text` and the next rendering with as many digits (`true` when unsure).
+fn may_be_tie(v: f32, text: &[u8]) -> bool {
+    let mut buf = [0u8; 40];
+    let (n, first) = digits_and_exponent(text, &mut buf);
+    let digits = buf[..n]
+        .iter()
+        .fold(0u128, |acc, d| acc * 10 + u128::from(d - b'0'));
+    // `text` is digits × 10^k; a tie means v = (digits ± 1/2) × 10^k, that is
+    // m × 2^(e + 1) = q × 10^k with q = 2 × digits ± 1 and v = m × 2^e.
+    let k = first - (n as i32 - 1);
+    let bits = v.to_bits();
+    let (m, e) = match bits >> 23 {
+        0 => (bits & 0x7F_FFFF, -149),
+        biased => ((bits & 0x7F_FFFF) | 0x80_0000, biased as i32 - 150),
+    };
+    let a = e + 1 - k;
+    let shift = |x: Option<u128>, s: u32| x.and_then(|x| (x.leading_zeros() >= s).then(|| x << s));
+    let five = |x: Option<u128>, s: u32| {
+        x.and_then(|x| 5u128.checked_pow(s).and_then(|p| x.checked_mul(p)))
+    };
+    [2 * digits + 1, (2 * digits).saturating_sub(1)]
+        .into_iter()
+        .any(|q| {
+            // m × 2^a = q × 5^k, each side's negative powers moved to the other side.
+            let (mut left, mut right) = (Some(u128::from(m)), Some(q));
+            if a >= 0 {
+                left = shift(left, a.unsigned_abs());
+            } else {
+                right = shift(right, a.unsigned_abs());
+            }
+            if k >= 0 {
+                right = five(right, k.unsigned_abs());
+            } else {
+                left = five(left, k.unsigned_abs());
+            }
+            match (left, right) {
+                (Some(l), Some(r)) => l == r,
+                _ => true,
+            }
+        })
 }
 
 /// Digits of a printed number, leading zeros and the exponent aside.
@@ -259,6 +304,58 @@ mod tests {
         assert_eq!(s(|o| write_f64(o, -0.0)), "-0.0");
         assert_eq!(s(|o| write_f64(o, f64::NAN)), "\"NaN\"");
         assert_eq!(s(|o| write_f32(o, f32::NEG_INFINITY)), "\"-Infinity\"");
+    }
+
+    /// Every finite positive `f32` that Ryu prints with eight digits or more and that is not
+    /// an exact tie gets the standard library's digits from Ryu. Takes minutes in a release
+    /// build: `cargo test --release -p kconnect-json --lib -- --ignored every_f32`.
+    #[test]
+    #[ignore]
+    fn every_f32_but_exact_ties_has_the_same_digits_from_ryu_and_the_standard_library() {
+        let (mut mismatches, mut ties) = (Vec::new(), 0u64);
+        for bits in 1..0x7F80_0000u32 {
+            let v = f32::from_bits(bits);
+            let mut ryu_buf = ryu::Buffer::new();
+            let ryu_text = ryu_buf.format_finite(v).as_bytes();
+            if significant_digits(ryu_text) < 8 {
+                continue;
+            }
+            if may_be_tie(v, ryu_text) {
+                ties += 1;
+                continue;
+            }
+            let mut std_text = Scratch::default();
+            write!(std_text, "{v:e}").unwrap();
+            let (mut a, mut b) = ([0u8; 40], [0u8; 40]);
+            let (na, ea) = digits_and_exponent(ryu_text, &mut a);
+            let (nb, eb) = digits_and_exponent(std_text.as_bytes(), &mut b);
+            if (ea, &a[..na]) != (eb, &b[..nb]) && mismatches.len() < 20 {
+                mismatches.push(bits);
+            }
+        }
+        assert!(mismatches.is_empty(), "{mismatches:x?}");
+        // The standard library's path stays for the ties only (a few million of 2^31).
+        assert!(ties < 20_000_000, "{ties}");
+    }
+
+    #[test]
+    fn ties_are_told_apart() {
+        for (v, tie) in [
+            (f32::from_bits(0x4800_0008), true),
+            (f32::from_bits(0x3B20_0000), true),
+            (f32::from_bits(0x3980_0000), true),
+            (1.2345678, false),
+            (3.3333333, false),
+        ] {
+            let mut buf = ryu::Buffer::new();
+            let text = buf.format_finite(v).as_bytes();
+            assert_eq!(may_be_tie(v, text), tie, "{v}");
+        }
+        // Ties keep the standard library's digits (this is 131072.125).
+        assert_eq!(
+            s(|o| write_f32(o, f32::from_bits(0x4800_0008))),
+            "131072.13"
+        );
     }
 
     /// In Java's plain range Ryu's own layout is the one Java's needs.
