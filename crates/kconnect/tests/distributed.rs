@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::cluster::start_cluster;
 use common::{append_lines, lines, Kconnect};
 use kconnect_testkit::Broker;
 use serde_json::{json, Value};
@@ -19,18 +20,6 @@ use serde_json::{json, Value};
 /// `session.timeout.ms` of the test workers plus the rebalance rounds documented in
 /// docs/DISTRIBUTED.md.
 const FAILOVER_BOUND: Duration = Duration::from_secs(6 + 15);
-
-fn cluster(broker: &Broker, root: &Path, group: &str) -> Vec<Kconnect> {
-    (0..3)
-        .map(|n| Kconnect::new_distributed(&root.join(format!("w{n}")), broker, group, ""))
-        .collect()
-}
-
-async fn wait_healthy(k: &Kconnect) {
-    k.wait_rest().await;
-    k.until("/health", "worker joined", |b| b["status"] == "healthy")
-        .await;
-}
 
 /// The worker ids running the connector and its tasks, once all are RUNNING on `on`.
 async fn running_on(k: &Kconnect, name: &str, tasks: usize) -> Vec<String> {
@@ -78,13 +67,7 @@ async fn three_workers_run_each_connector_once_forward_writes_and_survive_a_kill
     let input = root.path().join("input.txt");
     let output = root.path().join("output.txt");
     append_lines(&input, 0, 2_000);
-    let mut workers = cluster(&broker, root.path(), "dist-e2e");
-    for w in &mut workers {
-        w.start_distributed();
-    }
-    for w in &workers {
-        wait_healthy(w).await;
-    }
+    let mut workers = start_cluster(&broker, root.path(), "dist-e2e", 3).await;
 
     // Created through two different workers: at least one of them is a follower, whose
     // request is forwarded to the leader.

@@ -16,17 +16,12 @@ mod common;
 
 use std::time::Duration;
 
+use common::cluster::{start_cluster, wait_healthy};
 use common::{append_lines, Kconnect};
 use kconnect_testkit::Broker;
 use serde_json::{json, Value};
 
 const LOGGER: &str = "kconnect_runtime::herder";
-
-async fn wait_healthy(k: &Kconnect) {
-    k.wait_rest().await;
-    k.until("/health", "worker joined", |b| b["status"] == "healthy")
-        .await;
-}
 
 fn topics(name: &str, list: &[&str]) -> Value {
     json!({ name: {"topics": list} })
@@ -47,22 +42,7 @@ async fn active_topics_and_cluster_log_levels_are_shared_by_every_worker() {
     let root = tempfile::tempdir().unwrap();
     let input = root.path().join("input.txt");
     append_lines(&input, 0, 20);
-    let mut workers: Vec<Kconnect> = (0..3)
-        .map(|n| {
-            Kconnect::new_distributed(
-                &root.path().join(format!("w{n}")),
-                &broker,
-                "dist-admin",
-                "",
-            )
-        })
-        .collect();
-    for w in &mut workers {
-        w.start_distributed();
-    }
-    for w in &workers {
-        wait_healthy(w).await;
-    }
+    let workers = start_cluster(&broker, root.path(), "dist-admin", 3).await;
 
     let (status, body) = workers[0]
         .call(

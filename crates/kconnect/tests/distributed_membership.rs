@@ -18,6 +18,7 @@ use std::fmt;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use common::cluster::{plain, wait_healthy};
 use common::Kconnect;
 use kconnect_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
 use kconnect_testkit::{Broker, TopicReader};
@@ -82,13 +83,6 @@ type Placement = BTreeMap<Unit, String>;
 /// The topic a connector of [`CONNECTORS`] writes to.
 fn topic(connector: &str) -> String {
     format!("membership-{connector}")
-}
-
-/// Waits until `k` serves REST and has had an assignment (`/health` answers healthy).
-async fn wait_healthy(k: &Kconnect) {
-    k.wait_rest().await;
-    k.until("/health", "worker joined", |b| b["status"] == "healthy")
-        .await;
 }
 
 /// Starts worker `w<n>` of `group` (with `extra` worker properties) under `root`.
@@ -233,24 +227,6 @@ async fn until_settled(
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-}
-
-/// Removes terminal colour sequences (`ESC [ ... m`) from log text.
-fn plain(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for d in chars.by_ref() {
-                if d == 'm' {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The value of `field=` on a log line.

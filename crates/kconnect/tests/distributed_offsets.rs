@@ -19,6 +19,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::cluster::{plain, start_cluster};
 use common::{append_lines, lines, Kconnect};
 use kconnect_testkit::Broker;
 use serde_json::{json, Value};
@@ -27,30 +28,6 @@ const LINES: usize = 100;
 
 /// How long a log line announcing an applied change may take to appear.
 const APPLIED_BOUND: Duration = Duration::from_secs(20);
-
-async fn wait_healthy(k: &Kconnect) {
-    k.wait_rest().await;
-    k.until("/health", "worker joined", |b| b["status"] == "healthy")
-        .await;
-}
-
-/// Log text without ANSI colour codes.
-fn plain(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for d in chars.by_ref() {
-                if d == 'm' {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 /// How many lines of `k`'s log contain every one of `needles`.
 fn log_count(k: &Kconnect, needles: &[&str]) -> usize {
@@ -98,22 +75,7 @@ async fn offsets_and_restarts_work_from_every_worker() {
     let output = root.path().join("output.txt");
     append_lines(&input, 0, LINES);
     let size = std::fs::metadata(&input).unwrap().len();
-    let mut workers: Vec<Kconnect> = (0..3)
-        .map(|n| {
-            Kconnect::new_distributed(
-                &root.path().join(format!("w{n}")),
-                &broker,
-                "dist-offsets",
-                "",
-            )
-        })
-        .collect();
-    for w in &mut workers {
-        w.start_distributed();
-    }
-    for w in &workers {
-        wait_healthy(w).await;
-    }
+    let workers = start_cluster(&broker, root.path(), "dist-offsets", 3).await;
     for (name, config) in [
         (
             "src",

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use kconnect_testkit::{free_port, Broker};
 
+pub mod cluster;
+
 /// A working directory with a worker file and a running (or finished) kconnect process.
 pub struct Kconnect {
     /// The working directory.
