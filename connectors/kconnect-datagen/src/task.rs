@@ -71,7 +71,8 @@ struct Generator {
     shape: Shape,
     /// Key schema and, for field keys, the field's index.
     key: Option<(SchemaRef, Option<usize>)>,
-    partition: OffsetMap,
+    /// The task's source partition, shared by all its records.
+    partition: Arc<OffsetMap>,
     /// `{"current.iteration": 0}`: each record's offset is a copy with its own iteration
     /// (copying the map skips hashing its key again).
     offset: OffsetMap,
@@ -154,7 +155,7 @@ impl SourceTask for DatagenTask {
             config,
             shape,
             key,
-            partition,
+            partition: Arc::new(partition),
             offset: source_offset(0),
             iteration,
         };

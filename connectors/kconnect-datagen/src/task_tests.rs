@@ -92,7 +92,7 @@ async fn generates_max_records_in_batches_then_idles() {
         assert_eq!(r.record.value_schema.as_ref(), Some(shape.schema()));
         assert_eq!(r.record.key, Value::Null);
         assert_eq!(r.record.key_schema, None);
-        assert_eq!(r.source_partition, Some(source_partition(0)));
+        assert_eq!(r.source_partition.as_deref(), Some(&source_partition(0)));
         assert_eq!(r.source_offset, Some(source_offset(i as u64 + 1)));
         assert!(r.record.timestamp.is_some());
     }
@@ -136,7 +136,7 @@ async fn tasks_generate_disjoint_sequences() {
         let records = drain(&mut task, 100).await;
         assert!(records
             .iter()
-            .all(|r| r.source_partition == Some(source_partition(t))));
+            .all(|r| r.source_partition.as_deref() == Some(&source_partition(t))));
         seen.extend(ids(&records));
     }
     seen.sort_unstable();

@@ -76,7 +76,7 @@ async fn records_carry_line_partition_and_byte_position() {
     assert_eq!(positions(&records), [7, 14, 20, 21, 31]);
     let partition = source_partition(path.to_str().unwrap());
     for record in &records {
-        assert_eq!(record.source_partition.as_ref(), Some(&partition));
+        assert_eq!(record.source_partition.as_deref(), Some(&partition));
         assert_eq!(record.record.topic, "lines");
         assert_eq!(record.record.kafka_partition, None);
         assert_eq!(record.record.key, Value::Null);
@@ -144,7 +144,10 @@ async fn resumes_after_the_stored_offset() {
     let offsets = Arc::new(MemoryOffsets::default());
     let committed = records[1].source_offset.clone().unwrap();
     assert_eq!(committed, source_offset(12));
-    offsets.commit(records[1].source_partition.clone().unwrap(), committed);
+    offsets.commit(
+        records[1].source_partition.as_deref().cloned().unwrap(),
+        committed,
+    );
 
     let mut second = started(&path, 100, offsets).await;
     let records = second.poll().await.unwrap();

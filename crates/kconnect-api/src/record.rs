@@ -1,6 +1,8 @@
 //! Records flowing through Connect: the fields every record has, plus the source-side
 //! (source partition and offset) and sink-side (Kafka offset, timestamp type) extras.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 
 use crate::header::Headers;
@@ -105,8 +107,12 @@ impl ConnectRecord {
 pub struct SourceRecord {
     /// The record itself.
     pub record: ConnectRecord,
-    /// Where in the source system the record came from (e.g. `{"filename": ...}`).
-    pub source_partition: Option<OffsetMap>,
+    /// Where in the source system the record came from (e.g. `{"filename": ...}`). Shared:
+    /// a task builds the map of each of its partitions once and clones the `Arc` into every
+    /// record, which costs no allocation per record and lets the runtime recognize the
+    /// partition by pointer before comparing contents (two distinct maps with equal contents
+    /// are still the same partition).
+    pub source_partition: Option<Arc<OffsetMap>>,
     /// Position in that source partition after this record (e.g. `{"position": 42}`).
     pub source_offset: Option<OffsetMap>,
 }

@@ -64,7 +64,7 @@ impl SourceTask for Counting {
                 value: Value::String(format!("record {}", self.next)),
                 ..Default::default()
             },
-            source_partition: Some(partition()),
+            source_partition: Some(Arc::new(partition())),
             source_offset: Some(offset),
         }])
     }

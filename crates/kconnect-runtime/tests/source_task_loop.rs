@@ -86,13 +86,14 @@ impl SourceTask for TestSource {
             let mut offset = OffsetMap::new();
             offset.insert("position".into(), Value::Int64(self.next));
             self.next += 1;
+            // A map of its own per record: recognized as one partition by its contents.
             records.push(SourceRecord {
                 record: ConnectRecord {
                     topic: "out".into(),
                     value: Value::String(format!("record {}", self.next)),
                     ..Default::default()
                 },
-                source_partition: Some(partition),
+                source_partition: Some(Arc::new(partition)),
                 source_offset: Some(offset),
             });
         }
@@ -348,6 +349,7 @@ impl SourceTask for CommitRecording {
         tokio::time::sleep(Duration::from_millis(10)).await;
         let mut partition = OffsetMap::new();
         partition.insert("source".into(), Value::String("test".into()));
+        let partition = Arc::new(partition);
         Ok(std::mem::take(&mut self.values)
             .into_iter()
             .enumerate()

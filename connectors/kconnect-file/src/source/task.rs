@@ -50,7 +50,7 @@ struct Running {
     input: Option<Input>,
     lines: LineBuffer,
     /// The file's source partition; `None` when reading standard input (no offsets).
-    partition: Option<OffsetMap>,
+    partition: Option<Arc<OffsetMap>>,
     /// Bytes of the file consumed by the records returned so far.
     position: i64,
 }
@@ -87,7 +87,10 @@ impl SourceTask for FileStreamSourceTask {
         props: &ConfigMap,
     ) -> ConnectResult<()> {
         let config = SourceConfig::parse(props)?;
-        let partition = config.file.as_deref().map(source_partition);
+        let partition = config
+            .file
+            .as_deref()
+            .map(|f| Arc::new(source_partition(f)));
         let input: Option<Input> = match config.file {
             Some(_) => None,
             None => Some(Box::new(tokio::io::stdin())),

@@ -243,7 +243,7 @@ impl DeadLetterQueue {
                 FailedRecord::Source(r) => Origin::Source(
                     &r.record.topic,
                     r.record.kafka_partition,
-                    r.source_partition.as_ref(),
+                    r.source_partition.as_deref(),
                     r.source_offset.as_ref(),
                 ),
             };

@@ -129,7 +129,7 @@ fn java_record(r: &ConnectRecord) -> String {
 
 /// Java's `source record is = SourceRecord{...} ConnectRecord{...}` text.
 pub fn source_description(record: &SourceRecord) -> String {
-    let map = |m: &Option<kconnect_api::record::OffsetMap>| match m {
+    let map = |m: Option<&kconnect_api::record::OffsetMap>| match m {
         None => "null".to_string(),
         Some(m) => {
             let entries: Vec<String> = m.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -138,8 +138,8 @@ pub fn source_description(record: &SourceRecord) -> String {
     };
     format!(
         "source record is = SourceRecord{{sourcePartition={}, sourceOffset={}}} {}",
-        map(&record.source_partition),
-        map(&record.source_offset),
+        map(record.source_partition.as_deref()),
+        map(record.source_offset.as_ref()),
         java_record(&record.record)
     )
 }
@@ -317,7 +317,7 @@ mod tests {
         partition.insert("filename".into(), Value::String("/in".into()));
         let record = SourceRecord {
             record: ConnectRecord::new("lines", Some(Schema::string()), Value::String("a".into())),
-            source_partition: Some(partition),
+            source_partition: Some(std::sync::Arc::new(partition)),
             source_offset: None,
         };
         assert_eq!(

@@ -17,7 +17,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::source_acks::{AckContext, AckState};
-use super::source_convert::{prepare, Converted, Prepared};
+use super::source_convert::{prepare, Converted, Prepared, SourcePosition};
 use super::source_poll::{Detached, PolledTask};
 use super::topic_creation::TopicCreator;
 use super::TaskId;
@@ -260,7 +260,7 @@ impl Loop {
     ) -> ConnectResult<()> {
         // A copy for the task's `commit_record`, only if it wants it.
         let copy = self.records.is_some().then(|| record.clone());
-        let (prepared, source_partition, source_offset) = prepare(
+        let (prepared, position) = prepare(
             &mut self.r.chain,
             &mut self.r.converters,
             &self.errors,
@@ -269,12 +269,8 @@ impl Loop {
         .await?;
         let converted = match prepared {
             Prepared::Send(c) => c,
-            Prepared::Dropped | Prepared::Skipped(None) => {
-                return self.skip(copy, source_partition, source_offset)
-            }
-            Prepared::Skipped(Some(delivery)) => {
-                return self.skip_after(copy, delivery, source_partition, source_offset)
-            }
+            Prepared::Dropped | Prepared::Skipped(None) => return self.skip(copy, position),
+            Prepared::Skipped(Some(delivery)) => return self.skip_after(copy, delivery, position),
         };
         let Converted {
             topic,
@@ -317,7 +313,7 @@ impl Loop {
                 }
             }
         }
-        let (opaque, mut in_flight) = self.submit(copy, source_partition, source_offset)?;
+        let (opaque, mut in_flight) = self.submit(copy, position)?;
         let mut base: BaseRecord<'_, [u8], [u8], usize> =
             BaseRecord::with_opaque_to(&topic, opaque);
         if let Some(headers) = headers {
@@ -386,8 +382,7 @@ impl Loop {
     fn submit(
         &mut self,
         copy: Option<SourceRecord>,
-        partition: Option<OffsetMap>,
-        offset: Option<OffsetMap>,
+        (partition, offset): SourcePosition,
     ) -> ConnectResult<(usize, usize)> {
         let (json, connector) = (&self.r.json, &self.r.id.connector);
         let mut s = self
@@ -409,13 +404,8 @@ impl Loop {
     }
 
     /// A dropped or tolerated record: its offset still becomes committable in order.
-    fn skip(
-        &mut self,
-        copy: Option<SourceRecord>,
-        partition: Option<OffsetMap>,
-        offset: Option<OffsetMap>,
-    ) -> ConnectResult<()> {
-        let (opaque, _) = self.submit(copy, partition, offset)?;
+    fn skip(&mut self, copy: Option<SourceRecord>, position: SourcePosition) -> ConnectResult<()> {
+        let (opaque, _) = self.submit(copy, position)?;
         self.acks.record_ack(opaque, || None);
         self.acks.ack(opaque);
         Ok(())
@@ -427,10 +417,9 @@ impl Loop {
         &mut self,
         copy: Option<SourceRecord>,
         delivery: Delivery,
-        partition: Option<OffsetMap>,
-        offset: Option<OffsetMap>,
+        position: SourcePosition,
     ) -> ConnectResult<()> {
-        let (opaque, _) = self.submit(copy, partition, offset)?;
+        let (opaque, _) = self.submit(copy, position)?;
         let acks = self.acks.clone();
         self.dlq_acks.spawn(async move {
             match delivery.wait().await {

@@ -3,6 +3,8 @@
 //! error policy. A failed record is reported (error log, dead letter queue) before it is
 //! skipped, or fails the task.
 
+use std::sync::Arc;
+
 use kconnect_api::record::OffsetMap;
 use kconnect_api::{ConnectRecord, ConnectResult, SourceRecord};
 
@@ -38,6 +40,9 @@ pub enum Prepared {
     Skipped(Option<Delivery>),
 }
 
+/// A record's source partition (shared) and source offset, handed back with the outcome.
+pub type SourcePosition = (Option<Arc<OffsetMap>>, Option<OffsetMap>);
+
 /// Transforms and converts `record`. The source partition and offset come back with the
 /// outcome; an `Err` fails the task (after the record was reported).
 pub async fn prepare(
@@ -45,7 +50,7 @@ pub async fn prepare(
     conv: &mut TaskConverters,
     errors: &TaskErrors,
     record: SourceRecord,
-) -> ConnectResult<(Prepared, Option<OffsetMap>, Option<OffsetMap>)> {
+) -> ConnectResult<(Prepared, SourcePosition)> {
     let SourceRecord {
         record,
         source_partition,
@@ -56,7 +61,7 @@ pub async fn prepare(
     let polled = (!chain.is_empty()).then(|| record.clone());
     let transformed = chain.apply_with(&errors.operator, record).await;
     let failed =
-        |f: Failure, record: ConnectRecord, sp: Option<OffsetMap>, so: Option<OffsetMap>| {
+        |f: Failure, record: ConnectRecord, sp: Option<Arc<OffsetMap>>, so: Option<OffsetMap>| {
             (
                 f,
                 SourceRecord {
@@ -67,19 +72,19 @@ pub async fn prepare(
             )
         };
     let (failure, original) = match transformed {
-        Ok(None) => return Ok((Prepared::Dropped, source_partition, source_offset)),
+        Ok(None) => return Ok((Prepared::Dropped, (source_partition, source_offset))),
         Ok(Some(t)) => match convert(conv, errors, &t).await {
             Ok(mut c) => {
                 // The record is done with: its topic moves rather than being copied.
                 c.topic = t.topic;
-                return Ok((Prepared::Send(c), source_partition, source_offset));
+                return Ok((Prepared::Send(c), (source_partition, source_offset)));
             }
             Err(f) => failed(f, polled.unwrap_or(t), source_partition, source_offset),
         },
         Err(f) => {
             let Some(p) = polled else {
                 // The chain is empty, so it cannot fail; nothing to report.
-                return Ok((Prepared::Dropped, source_partition, source_offset));
+                return Ok((Prepared::Dropped, (source_partition, source_offset)));
             };
             failed(f, p, source_partition, source_offset)
         }
@@ -89,8 +94,7 @@ pub async fn prepare(
         .await?;
     Ok((
         Prepared::Skipped(delivery),
-        original.source_partition,
-        original.source_offset,
+        (original.source_partition, original.source_offset),
     ))
 }
 

@@ -3,6 +3,7 @@
 //! every record before it in that partition were acknowledged by Kafka.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use kconnect_api::record::OffsetMap;
 
@@ -26,7 +27,8 @@ pub fn unpack(opaque: usize) -> (u16, u64) {
 
 struct Partition {
     key: Vec<u8>,
-    partition: OffsetMap,
+    /// The map last seen for this partition: records sharing it are recognized by pointer.
+    partition: Arc<OffsetMap>,
     pending: VecDeque<(u64, OffsetMap, bool)>,
     committable: Option<OffsetMap>,
 }
@@ -35,6 +37,8 @@ struct Partition {
 #[derive(Default)]
 pub struct SubmittedRecords {
     partitions: Vec<Partition>,
+    /// The index of the partition last looked up, tried first.
+    last: usize,
     next_seq: u64,
     in_flight: usize,
     /// Offsets that a later committable offset replaced, left for the submitting thread to
@@ -55,16 +59,36 @@ impl SubmittedRecords {
     /// The index of a source partition, registering it (with its storage key, computed by
     /// `key` only the first time) if new. Returns `None` if there are too many partitions
     /// to track individually.
+    ///
+    /// A partition is recognized by pointer first (a task shares one map among the records
+    /// of a partition), then by contents, in order: a distinct map with the same entries is
+    /// the same partition, and becomes the one recognized by pointer from then on.
     pub fn partition_index<E>(
         &mut self,
-        partition: &OffsetMap,
+        partition: &Arc<OffsetMap>,
         key: impl FnOnce() -> Result<Vec<u8>, E>,
     ) -> Result<Option<u16>, E> {
-        if let Some(i) = self
+        if self
+            .partitions
+            .get(self.last)
+            .is_some_and(|p| Arc::ptr_eq(&p.partition, partition))
+        {
+            return Ok(Some(self.last as u16));
+        }
+        let found = self
             .partitions
             .iter()
-            .position(|p| same_order(&p.partition, partition))
-        {
+            .position(|p| Arc::ptr_eq(&p.partition, partition))
+            .or_else(|| {
+                let i = self
+                    .partitions
+                    .iter()
+                    .position(|p| same_order(&p.partition, partition))?;
+                self.partitions[i].partition = Arc::clone(partition);
+                Some(i)
+            });
+        if let Some(i) = found {
+            self.last = i;
             return Ok(Some(i as u16));
         }
         if self.partitions.len() >= usize::from(UNTRACKED) {
@@ -72,11 +96,12 @@ impl SubmittedRecords {
         }
         self.partitions.push(Partition {
             key: key()?,
-            partition: partition.clone(),
+            partition: Arc::clone(partition),
             pending: VecDeque::new(),
             committable: None,
         });
-        Ok(Some((self.partitions.len() - 1) as u16))
+        self.last = self.partitions.len() - 1;
+        Ok(Some(self.last as u16))
     }
 
     /// Records a submitted record; returns its opaque id.
@@ -148,10 +173,41 @@ mod tests {
     }
 
     fn idx(s: &mut SubmittedRecords, name: &str) -> Option<u16> {
-        s.partition_index::<()>(&map("file", name.len() as i64), || {
+        s.partition_index::<()>(&Arc::new(map("file", name.len() as i64)), || {
             Ok(name.as_bytes().to_vec())
         })
         .unwrap()
+    }
+
+    #[test]
+    fn partitions_are_recognized_by_pointer_and_by_contents() {
+        let mut s = SubmittedRecords::new();
+        let a = Arc::new(map("file", 1));
+        let b = Arc::new(map("file", 2));
+        let mut keys = 0;
+        let mut index = |s: &mut SubmittedRecords, p: &Arc<OffsetMap>| {
+            s.partition_index::<()>(p, || {
+                keys += 1;
+                Ok(vec![keys])
+            })
+            .unwrap()
+        };
+        assert_eq!(index(&mut s, &a), Some(0));
+        assert_eq!(index(&mut s, &b), Some(1));
+        assert_eq!(index(&mut s, &a), Some(0));
+        // A distinct map with the same contents is the same partition.
+        let a2 = Arc::new(map("file", 1));
+        assert_eq!(index(&mut s, &a2), Some(0));
+        assert_eq!(index(&mut s, &a), Some(0));
+        assert_eq!(index(&mut s, &b), Some(1));
+        // Same entries in another order: another partition (another storage key).
+        let mut ab = map("file", 1);
+        ab.insert("line".into(), Value::Int64(0));
+        let mut ba = map("line", 0);
+        ba.insert("file".into(), Value::Int64(1));
+        assert_eq!(index(&mut s, &Arc::new(ab)), Some(2));
+        assert_eq!(index(&mut s, &Arc::new(ba)), Some(3));
+        assert_eq!(keys, 4, "one storage key per partition");
     }
 
     #[test]
