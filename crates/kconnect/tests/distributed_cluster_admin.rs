@@ -14,11 +14,12 @@
 
 mod common;
 
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use common::cluster::{start_cluster, wait_healthy};
 use common::{append_lines, Kconnect};
-use kconnect_testkit::Broker;
+use kconnect_testkit::{Broker, TopicReader};
 use serde_json::{json, Value};
 
 const LOGGER: &str = "kconnect_runtime::herder";
@@ -143,6 +144,43 @@ async fn active_topics_and_cluster_log_levels_are_shared_by_every_worker() {
     let (status, body) = workers[2].call("DELETE", "/connectors/src", None).await;
     assert_eq!(status, 204, "{body}");
     topics_everywhere(&workers, "src", &topics("src", &[]), "topics forgotten").await;
+    // A deleted connector has no status anywhere, also once the workers that ran it stopped
+    // it (they delete what they reported).
+    for w in &workers {
+        w.until(
+            "/connectors/src/status",
+            "no status for a deleted connector",
+            |b| b["error_code"] == 404,
+        )
+        .await;
+    }
+    let reader = TopicReader::new(&broker);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        // The newest record of each key, read from the whole status topic.
+        let mut newest: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
+        for r in reader.read("dist-admin-status", 2, usize::MAX, Duration::from_secs(1)) {
+            if let Some(key) = r.key {
+                newest.insert(key, r.value);
+            }
+        }
+        let live: Vec<String> = newest
+            .iter()
+            .filter(|(k, v)| {
+                v.is_some()
+                    && (k.as_slice() == b"status-connector-src"
+                        || k.starts_with(b"status-task-src-"))
+            })
+            .map(|(k, _)| String::from_utf8_lossy(k).into_owned())
+            .collect();
+        if live.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "statuses of the deleted connector still on the status topic: {live:?}"
+        );
+    }
 
     // A worker joining later reads the level record at startup and ignores it.
     let mut late = Kconnect::new_distributed(&root.path().join("late"), &broker, "dist-admin", "");

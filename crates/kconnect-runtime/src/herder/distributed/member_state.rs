@@ -279,6 +279,28 @@ mod tests {
     }
 
     #[test]
+    fn work_handed_back_is_no_longer_reported() {
+        let mut m = MemberState::new(Arc::new(Mutex::new(LocalAssignment::default())));
+        let a = Assignment {
+            version: 2,
+            leader_url: "http://l/".into(),
+            assigned: WorkSet::of(["a".to_string()], [task("a", 0)]),
+            ..Assignment::default()
+        };
+        let Reaction::Apply { start, .. } = m.on_assigned(&joined("sessioned", &a)) else {
+            panic!("an assignment to apply");
+        };
+        m.on_stopped();
+        m.hand_back(&start);
+        assert!(m.owned().is_empty());
+        assert_eq!(
+            m.local.lock().unwrap().applied,
+            3,
+            "the assignment is confirmed"
+        );
+    }
+
+    #[test]
     fn eager_stops_everything_on_rebalance_and_takes_the_full_assignment() {
         let mut m = MemberState::new(Arc::new(Mutex::new(LocalAssignment::default())));
         let a = Assignment {
