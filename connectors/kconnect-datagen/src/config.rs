@@ -245,17 +245,11 @@ impl DatagenConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use kconnect_api::config_map;
 
     #[test]
     fn defaults() {
-        let c = DatagenConfig::parse(&props(&[("kafka.topic", "t")])).unwrap();
+        let c = DatagenConfig::parse(&config_map(&[("kafka.topic", "t")])).unwrap();
         assert_eq!(c.topic, "t");
         assert_eq!(c.shape, ShapeKind::Struct10);
         assert_eq!(c.key, KeyChoice::None);
@@ -269,7 +263,7 @@ mod tests {
 
     #[test]
     fn every_key_parses() {
-        let c = DatagenConfig::parse(&props(&[
+        let c = DatagenConfig::parse(&config_map(&[
             ("kafka.topic", "t"),
             ("schema", "STRING"),
             ("string.length", "12"),
@@ -290,12 +284,13 @@ mod tests {
 
     #[test]
     fn field_keys_need_struct10() {
-        let c = DatagenConfig::parse(&props(&[("kafka.topic", "t"), ("key", "email")])).unwrap();
+        let c =
+            DatagenConfig::parse(&config_map(&[("kafka.topic", "t"), ("key", "email")])).unwrap();
         assert_eq!(c.key, KeyChoice::Field("email".into()));
-        let err =
-            DatagenConfig::parse(&props(&[("kafka.topic", "t"), ("key", "nope")])).unwrap_err();
+        let err = DatagenConfig::parse(&config_map(&[("kafka.topic", "t"), ("key", "nope")]))
+            .unwrap_err();
         assert_eq!(err.key.as_deref(), Some("key"));
-        let err = DatagenConfig::parse(&props(&[
+        let err = DatagenConfig::parse(&config_map(&[
             ("kafka.topic", "t"),
             ("schema", "string"),
             ("key", "email"),
@@ -314,13 +309,13 @@ mod tests {
             ("schema", "avro"),
             ("string.length", "0"),
         ] {
-            let err =
-                DatagenConfig::parse(&props(&[("kafka.topic", "t"), (key, value)])).unwrap_err();
+            let err = DatagenConfig::parse(&config_map(&[("kafka.topic", "t"), (key, value)]))
+                .unwrap_err();
             assert_eq!(err.key.as_deref(), Some(key), "{key}={value}: {err}");
         }
-        let err = DatagenConfig::parse(&props(&[])).unwrap_err();
+        let err = DatagenConfig::parse(&config_map(&[])).unwrap_err();
         assert_eq!(err.key.as_deref(), Some("kafka.topic"));
-        let err = DatagenConfig::parse(&props(&[
+        let err = DatagenConfig::parse(&config_map(&[
             ("kafka.topic", "t"),
             (TASK_ID_CONFIG, "2"),
             (TASK_COUNT_CONFIG, "2"),
@@ -332,7 +327,7 @@ mod tests {
     #[test]
     fn tasks_split_records_and_rate() {
         let task = |id: u64| {
-            DatagenConfig::parse(&props(&[
+            DatagenConfig::parse(&config_map(&[
                 ("kafka.topic", "t"),
                 ("max.records", "10"),
                 ("records.per.second", "90"),

@@ -138,7 +138,7 @@ impl SourceConnector for DatagenConnector {
 mod tests {
     use super::*;
     use crate::task::{source_offset, source_partition};
-    use kconnect_api::Value;
+    use kconnect_api::{config_map, Value};
 
     struct NoContext;
 
@@ -147,18 +147,11 @@ mod tests {
         fn raise_error(&self, _error: ConnectError) {}
     }
 
-    fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
     #[tokio::test]
     async fn splits_into_numbered_tasks() {
         let mut connector = DatagenConnector::new();
         assert!(connector.task_configs(1).is_err());
-        let config = props(&[("kafka.topic", "t"), ("name", "gen")]);
+        let config = config_map(&[("kafka.topic", "t"), ("name", "gen")]);
         connector.start(Arc::new(NoContext), &config).await.unwrap();
         let tasks = connector.task_configs(3).unwrap();
         assert_eq!(tasks.len(), 3);
@@ -175,7 +168,7 @@ mod tests {
     #[tokio::test]
     async fn no_more_tasks_than_records() {
         let mut connector = DatagenConnector::new();
-        let config = props(&[("kafka.topic", "t"), ("max.records", "2")]);
+        let config = config_map(&[("kafka.topic", "t"), ("max.records", "2")]);
         connector.start(Arc::new(NoContext), &config).await.unwrap();
         assert_eq!(connector.task_configs(8).unwrap().len(), 2);
         assert_eq!(connector.task_configs(0).unwrap().len(), 1);
@@ -186,7 +179,7 @@ mod tests {
         let err = DatagenConnector::new()
             .start(
                 Arc::new(NoContext),
-                &props(&[("kafka.topic", "t"), ("seed", "x")]),
+                &config_map(&[("kafka.topic", "t"), ("seed", "x")]),
             )
             .await
             .unwrap_err();
@@ -199,7 +192,7 @@ mod tests {
     #[test]
     fn offsets_are_checked() {
         let c = DatagenConnector::new();
-        let config = props(&[("kafka.topic", "t")]);
+        let config = config_map(&[("kafka.topic", "t")]);
         let good = [(source_partition(1), Some(source_offset(10)))];
         assert!(c.alter_offsets(&config, &good).unwrap());
         assert!(c

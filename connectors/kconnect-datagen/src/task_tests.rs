@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use kconnect_api::config_map;
 use kconnect_api::plugin::{OffsetStorageReader, SourceTaskContext};
 
 use super::*;
@@ -30,10 +31,7 @@ impl SourceTaskContext for Context {
 }
 
 fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-    let mut map: ConfigMap = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let mut map = config_map(pairs);
     map.entry("kafka.topic".into()).or_insert("t".into());
     map
 }

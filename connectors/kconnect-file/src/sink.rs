@@ -236,13 +236,11 @@ impl SinkTask for FileStreamSinkTask {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kconnect_api::config_map;
 
     #[test]
     fn file_is_optional_and_other_keys_are_ignored() {
-        let props: ConfigMap = [("topics", "a,b"), ("name", "sink"), ("file", " /tmp/o ")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let props = config_map(&[("topics", "a,b"), ("name", "sink"), ("file", " /tmp/o ")]);
         assert_eq!(
             SinkConfig::parse(&props).unwrap().file.as_deref(),
             Some("/tmp/o")
@@ -261,10 +259,7 @@ mod tests {
     async fn identical_task_configs() {
         let mut connector = FileStreamSinkConnector::new();
         assert!(connector.task_configs(2).is_err());
-        let props: ConfigMap = [("topics", "t"), ("file", "/tmp/out"), ("name", "sink")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let props = config_map(&[("topics", "t"), ("file", "/tmp/out"), ("name", "sink")]);
         connector.start(Arc::new(NoContext), &props).await.unwrap();
         assert_eq!(connector.task_configs(3).unwrap(), vec![props.clone(); 3]);
         assert_eq!(

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use common::{props, SinkContext};
+use common::SinkContext;
 use kconnect_api::plugin::SinkTask;
-use kconnect_api::{ConnectError, ConnectRecord, SinkRecord, Value};
+use kconnect_api::{config_map, ConnectError, ConnectRecord, SinkRecord, Value};
 use kconnect_file::FileStreamSinkTask;
 
 fn record(offset: i64, value: Value) -> SinkRecord {
@@ -27,7 +27,7 @@ fn record(offset: i64, value: Value) -> SinkRecord {
 }
 
 async fn started(path: &Path) -> FileStreamSinkTask {
-    let config = props(&[
+    let config = config_map(&[
         ("file", path.to_str().unwrap()),
         ("topics", "topic"),
         ("name", "sink"),
@@ -119,7 +119,7 @@ async fn many_records_in_many_batches() {
 async fn unopenable_file_fails_start_with_its_name() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("no-such-dir").join("out.txt");
-    let config = props(&[("file", path.to_str().unwrap())]);
+    let config = config_map(&[("file", path.to_str().unwrap())]);
     let mut task = FileStreamSinkTask::new();
     let context = Arc::new(SinkContext {
         configs: config.clone(),

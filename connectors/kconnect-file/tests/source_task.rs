@@ -13,9 +13,9 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{props, MemoryOffsets, SourceContext};
+use common::{MemoryOffsets, SourceContext};
 use kconnect_api::plugin::SourceTask;
-use kconnect_api::{Schema, SourceRecord, Value};
+use kconnect_api::{config_map, Schema, SourceRecord, Value};
 use kconnect_file::source::{source_offset, source_partition};
 use kconnect_file::FileStreamSourceTask;
 
@@ -33,7 +33,7 @@ fn append(path: &Path, bytes: &[u8]) {
 async fn started(path: &Path, batch: usize, offsets: Arc<MemoryOffsets>) -> FileStreamSourceTask {
     let file = path.to_str().unwrap();
     let batch = batch.to_string();
-    let config = props(&[("file", file), ("topic", "lines"), ("batch.size", &batch)]);
+    let config = config_map(&[("file", file), ("topic", "lines"), ("batch.size", &batch)]);
     let mut task = FileStreamSourceTask::new().with_idle_wait(WAIT);
     let context = Arc::new(SourceContext {
         configs: config.clone(),
@@ -233,7 +233,7 @@ async fn cancelled_polls_lose_and_repeat_nothing() {
             std::thread::sleep(Duration::from_micros(300));
         }
     });
-    let config = props(&[
+    let config = config_map(&[
         ("file", path.to_str().unwrap()),
         ("topic", "t"),
         ("batch.size", "64"),
@@ -298,7 +298,7 @@ async fn reads_a_large_file_quickly() {
 
 #[tokio::test]
 async fn start_rejects_invalid_config() {
-    let config = props(&[("file", "/tmp/x"), ("topic", "t"), ("batch.size", "0")]);
+    let config = config_map(&[("file", "/tmp/x"), ("topic", "t"), ("batch.size", "0")]);
     let mut task = FileStreamSourceTask::new();
     let context = Arc::new(SourceContext {
         configs: config.clone(),

@@ -14,7 +14,7 @@ pub mod record;
 pub mod schema;
 pub mod value;
 
-pub use config::{ConfigDef, ConfigMap};
+pub use config::{config_map, ConfigDef, ConfigMap};
 pub use decimal::Decimal;
 pub use error::{ConfigError, ConnectError, ConnectResult};
 pub use header::{Header, Headers};

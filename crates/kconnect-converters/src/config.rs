@@ -108,19 +108,13 @@ fn parse(def: &ConfigDef, props: &ConfigMap) -> ConnectResult<Parsed> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kconnect_api::ConnectError;
-
-    fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use kconnect_api::{config_map, ConnectError};
 
     #[test]
     fn record_configuration_forces_the_type() {
         let def = converter_config_def();
-        let parsed = parse_for_record(&def, &props(&[("converter.type", "header")]), true).unwrap();
+        let parsed =
+            parse_for_record(&def, &config_map(&[("converter.type", "header")]), true).unwrap();
         assert_eq!(parsed.converter_type, ConverterType::Key);
         let parsed = parse_for_record(&def, &ConfigMap::new(), false).unwrap();
         assert_eq!(parsed.converter_type, ConverterType::Value);
@@ -131,7 +125,7 @@ mod tests {
         let def = converter_config_def();
         let parsed = parse_for_header(&def, &ConfigMap::new()).unwrap();
         assert_eq!(parsed.converter_type, ConverterType::Header);
-        let err = parse_for_header(&def, &props(&[("converter.type", "body")])).unwrap_err();
+        let err = parse_for_header(&def, &config_map(&[("converter.type", "body")])).unwrap_err();
         match err {
             ConnectError::Config(e) => {
                 assert_eq!(e.key.as_deref(), Some("converter.type"));

@@ -178,13 +178,10 @@ impl HeaderConverter for StringConverter {
 mod tests {
     use super::*;
     use kconnect_api::schema::logical::MILLIS_PER_DAY;
-    use kconnect_api::{ConnectError, SchemaBuilder, Struct};
+    use kconnect_api::{config_map, ConnectError, SchemaBuilder, Struct};
 
     fn configured(pairs: &[(&str, &str)]) -> ConnectResult<StringConverter> {
-        let props: ConfigMap = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let props = config_map(pairs);
         let mut c = StringConverter::new();
         Converter::configure(&mut c, &props, false)?;
         Ok(c)

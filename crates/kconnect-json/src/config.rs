@@ -130,13 +130,7 @@ impl JsonConverterConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use kconnect_api::config_map;
 
     #[test]
     fn defaults_match_java() {
@@ -148,7 +142,7 @@ mod tests {
 
     #[test]
     fn parses_every_key() {
-        let c = JsonConverterConfig::parse(&props(&[
+        let c = JsonConverterConfig::parse(&config_map(&[
             ("schemas.enable", "FALSE"),
             ("schemas.cache.size", "5"),
             ("decimal.format", "numeric"),
@@ -164,13 +158,15 @@ mod tests {
 
     #[test]
     fn bad_values_name_key_value_and_reason() {
-        let err = JsonConverterConfig::parse(&props(&[("decimal.format", "HEX")])).unwrap_err();
+        let err =
+            JsonConverterConfig::parse(&config_map(&[("decimal.format", "HEX")])).unwrap_err();
         assert_eq!(
             err.to_string(),
             "Invalid value HEX for configuration decimal.format: String must be one of (case \
              insensitive): BASE64, NUMERIC"
         );
-        let err = JsonConverterConfig::parse(&props(&[("schemas.enable", "yes")])).unwrap_err();
+        let err =
+            JsonConverterConfig::parse(&config_map(&[("schemas.enable", "yes")])).unwrap_err();
         assert!(matches!(err, ConnectError::Config(ref c)
             if c.key.as_deref() == Some("schemas.enable") && c.value.as_deref() == Some("yes")));
     }

@@ -4,8 +4,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+use kconnect_api::config_map;
 use kconnect_api::plugin::Converter;
-use kconnect_api::ConfigMap;
 use kconnect_json::JsonConverter;
 use serde_json::Value as Json;
 
@@ -16,13 +16,10 @@ const GOLDEN: &str = concat!(
 
 fn converter(schemas_enable: bool, decimal_format: &str) -> JsonConverter {
     let mut c = JsonConverter::new();
-    let props: ConfigMap = [
-        ("schemas.enable", schemas_enable.to_string()),
-        ("decimal.format", decimal_format.to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    let props = config_map(&[
+        ("schemas.enable", &schemas_enable.to_string()),
+        ("decimal.format", decimal_format),
+    ]);
     Converter::configure(&mut c, &props, false).expect("configure");
     c
 }

@@ -7,14 +7,11 @@ use std::sync::Arc;
 
 use kconnect_api::plugin::Converter;
 use kconnect_api::schema::logical;
-use kconnect_api::{ConfigMap, ConnectError, Decimal, Schema, SchemaBuilder, Struct, Value};
+use kconnect_api::{config_map, ConnectError, Decimal, Schema, SchemaBuilder, Struct, Value};
 use kconnect_json::{JsonConverter, ENVELOPE_ERROR};
 
 fn converter(pairs: &[(&str, &str)]) -> JsonConverter {
-    let props: ConfigMap = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let props = config_map(pairs);
     let mut c = JsonConverter::new();
     Converter::configure(&mut c, &props, false).unwrap();
     c

@@ -10,17 +10,14 @@ use kconnect_api::plugin::Converter;
 use kconnect_api::schema::logical;
 use kconnect_api::value::{java_f32_to_string, java_f64_to_string};
 use kconnect_api::{
-    ConfigMap, Decimal, Schema, SchemaBuilder, SchemaRef, SchemaType, Struct, Value,
+    config_map, Decimal, Schema, SchemaBuilder, SchemaRef, SchemaType, Struct, Value,
 };
 use kconnect_json::JsonConverter;
 use proptest::collection::vec;
 use proptest::prelude::*;
 
 fn converter(pairs: &[(&str, &str)]) -> JsonConverter {
-    let props: ConfigMap = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let props = config_map(pairs);
     let mut c = JsonConverter::new();
     Converter::configure(&mut c, &props, false).unwrap();
     c

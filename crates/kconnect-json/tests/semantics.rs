@@ -8,16 +8,13 @@ use std::sync::Arc;
 use kconnect_api::plugin::{Converter, HeaderConverter};
 use kconnect_api::schema::logical;
 use kconnect_api::{
-    ConfigMap, ConnectError, Decimal, Schema, SchemaAndValue, SchemaBuilder, SchemaType, Struct,
-    Value,
+    config_map, ConfigMap, ConnectError, Decimal, Schema, SchemaAndValue, SchemaBuilder,
+    SchemaType, Struct, Value,
 };
 use kconnect_json::{config_def, DecimalFormat, JsonConverter};
 
 fn converter(pairs: &[(&str, &str)]) -> JsonConverter {
-    let props: ConfigMap = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let props = config_map(pairs);
     let mut c = JsonConverter::new();
     Converter::configure(&mut c, &props, false).unwrap();
     c
@@ -313,7 +310,7 @@ fn configuration_and_header_converter() {
         ("converter.type", "both"),
     ];
     for (key, value) in bad {
-        let props: ConfigMap = [(key.to_string(), value.to_string())].into_iter().collect();
+        let props = config_map(&[(key, value)]);
         match HeaderConverter::configure(&mut c, &props) {
             Err(ConnectError::Config(e)) => {
                 assert_eq!(e.key.as_deref(), Some(key));
@@ -335,9 +332,7 @@ fn configuration_and_header_converter() {
         ]
     );
     let mut h = JsonConverter::new();
-    let props: ConfigMap = [("converter.type".to_string(), "header".to_string())]
-        .into_iter()
-        .collect();
+    let props = config_map(&[("converter.type", "header")]);
     HeaderConverter::configure(&mut h, &props).unwrap();
     let bytes = h
         .serialize_header(

@@ -14,7 +14,9 @@ use kconnect_api::plugin::{
     Connector, ConnectorContext, Converter, HeaderConverter, SinkConnector, SinkTask,
     SinkTaskContext,
 };
-use kconnect_api::{ConfigDef, ConfigMap, ConnectError, ConnectResult, SinkRecord, Value};
+use kconnect_api::{
+    config_map, ConfigDef, ConfigMap, ConnectError, ConnectResult, SinkRecord, Value,
+};
 use kconnect_kafka::rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use kconnect_runtime::config::WorkerConfig;
 use kconnect_runtime::plugins::Registry;
@@ -119,13 +121,6 @@ impl SinkConnector for FlakyConnector {
     }
 }
 
-fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 fn envelope(s: &str) -> Vec<u8> {
     format!(r#"{{"schema":{{"type":"string","optional":false}},"payload":"{s}"}}"#).into_bytes()
 }
@@ -180,7 +175,7 @@ async fn retriable_puts_are_redelivered_and_reported_records_reach_the_dead_lett
         },
     );
     let offsets_file = dir.path().join("offsets");
-    let worker_config = WorkerConfig::parse(props(&[
+    let worker_config = WorkerConfig::parse(config_map(&[
         ("bootstrap.servers", &broker.bootstrap()),
         (
             "key.converter",
@@ -207,7 +202,7 @@ async fn retriable_puts_are_redelivered_and_reported_records_reach_the_dead_lett
     let worker = Worker::new(worker_config, registry, status.clone(), offsets);
     worker
         .start_connector(
-            props(&[
+            config_map(&[
                 ("name", "flaky"),
                 ("connector.class", "com.example.FlakySinkConnector"),
                 ("topics", "in"),

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use kconnect_api::ConfigMap;
+use kconnect_api::config_map;
 use kconnect_kafka::admin::TopicSpec;
 use kconnect_kafka::partitioner::partition_for_key;
 use kconnect_runtime::storage::config_records::SessionKey;
@@ -26,28 +26,18 @@ use tokio::sync::mpsc;
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 fn worker(broker: &Broker) -> BTreeMap<String, String> {
-    [
-        ("bootstrap.servers", broker.bootstrap()),
-        ("group.id", "stores".to_string()),
-        ("config.storage.topic", "connect-configs".to_string()),
-        ("config.storage.replication.factor", "1".to_string()),
-        ("offset.storage.topic", "connect-offsets".to_string()),
-        ("offset.storage.partitions", "3".to_string()),
-        ("offset.storage.replication.factor", "1".to_string()),
-        ("status.storage.topic", "connect-status".to_string()),
-        ("status.storage.partitions", "2".to_string()),
-        ("status.storage.replication.factor", "1".to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
-
-fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    config_map(&[
+        ("bootstrap.servers", &broker.bootstrap()),
+        ("group.id", "stores"),
+        ("config.storage.topic", "connect-configs"),
+        ("config.storage.replication.factor", "1"),
+        ("offset.storage.topic", "connect-offsets"),
+        ("offset.storage.partitions", "3"),
+        ("offset.storage.replication.factor", "1"),
+        ("status.storage.topic", "connect-status"),
+        ("status.storage.partitions", "2"),
+        ("status.storage.replication.factor", "1"),
+    ])
 }
 
 async fn create_topics(broker: &Broker, w: &BTreeMap<String, String>) {
@@ -84,7 +74,7 @@ async fn config_store_round_trips_through_the_topic_in_java_format() {
     create_topics(&broker, &w).await;
     let (a, _) = config_store(&w);
     a.read_to_end().await.unwrap();
-    let config = props(&[
+    let config = config_map(&[
         ("connector.class", "FileStreamSource"),
         ("name", "src"),
         ("tasks.max", "2"),
@@ -92,9 +82,12 @@ async fn config_store_round_trips_through_the_topic_in_java_format() {
     a.put_connector_config("src", config.clone(), Some(TargetState::Paused))
         .await
         .unwrap();
-    a.put_task_configs("src", vec![props(&[("n", "0")]), props(&[("n", "1")])])
-        .await
-        .unwrap();
+    a.put_task_configs(
+        "src",
+        vec![config_map(&[("n", "0")]), config_map(&[("n", "1")])],
+    )
+    .await
+    .unwrap();
     a.put_session_key(SessionKey {
         key: vec![9; 32],
         algorithm: "HmacSHA256".into(),
@@ -102,7 +95,7 @@ async fn config_store_round_trips_through_the_topic_in_java_format() {
     })
     .await
     .unwrap();
-    a.put_connector_config("gone", props(&[("name", "gone")]), None)
+    a.put_connector_config("gone", config_map(&[("name", "gone")]), None)
         .await
         .unwrap();
     a.remove_connector("gone").await.unwrap();

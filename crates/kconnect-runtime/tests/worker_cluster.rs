@@ -12,12 +12,12 @@ use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use kconnect_api::ConfigMap;
+use kconnect_api::{config_map, ConfigMap};
 use kconnect_runtime::task::TaskId;
 use kconnect_runtime::worker::status::State;
 use kconnect_runtime::worker::{connector_context, GeneratedTasks, TargetState};
 use tokio::sync::mpsc::UnboundedReceiver;
-use worker_support::{connector, props, registry, wait_until, OpenGatesOnDrop, Script, TestWorker};
+use worker_support::{connector, registry, wait_until, OpenGatesOnDrop, Script, TestWorker};
 
 fn task(n: u32) -> TaskId {
     TaskId {
@@ -39,7 +39,7 @@ fn committed(numbers: &[&str]) -> Vec<ConfigMap> {
     numbers
         .iter()
         .map(|n| {
-            props(&[
+            config_map(&[
                 ("task.number", n),
                 ("task.class", "com.example.ScriptedSourceTask"),
             ])

@@ -4,17 +4,10 @@
 
 use criterion::{criterion_main, BatchSize, Criterion, Throughput};
 use kconnect_api::plugin::Transformation;
-use kconnect_api::{ConfigMap, ConnectRecord, Schema, SchemaBuilder, SchemaRef, Struct, Value};
+use kconnect_api::{config_map, ConnectRecord, Schema, SchemaBuilder, SchemaRef, Struct, Value};
 use kconnect_transforms::transformation_by_name;
 
 const BATCH: usize = 1000;
-
-fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 fn chain() -> Vec<Box<dyn Transformation>> {
     let steps: [(&str, &[(&str, &str)]); 3] = [
@@ -40,7 +33,7 @@ fn chain() -> Vec<Box<dyn Transformation>> {
         .iter()
         .map(|(class, config)| {
             let mut t = transformation_by_name(class).expect("known class");
-            t.configure(&props(config)).expect("valid config");
+            t.configure(&config_map(config)).expect("valid config");
             t
         })
         .collect()

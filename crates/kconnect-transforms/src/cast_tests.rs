@@ -91,11 +91,13 @@ fn bad_specs_are_config_errors_on_spec() {
         "",
     ] {
         let err = Cast::new(Target::Value)
-            .configure(&props(&[("spec", spec)]))
+            .configure(&config_map(&[("spec", spec)]))
             .unwrap_err();
         assert_eq!(config_key(err).as_deref(), Some("spec"), "{spec}");
     }
-    assert!(Cast::new(Target::Value).configure(&props(&[])).is_err());
+    assert!(Cast::new(Target::Value)
+        .configure(&config_map(&[]))
+        .is_err());
 }
 
 #[test]

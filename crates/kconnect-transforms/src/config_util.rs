@@ -80,13 +80,7 @@ pub(crate) fn key(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use kconnect_api::config_map;
 
     #[test]
     fn validators_report_java_reasons() {
@@ -94,12 +88,12 @@ mod tests {
             .define(ConfigKey::new("fields", ConfigType::List).validator(non_empty_list()))
             .define(ConfigKey::new("regex", ConfigType::String).validator(valid_regex()))
             .define(replace_null_with_default_key());
-        let err = parse(&def, &props(&[("fields", ""), ("regex", "a")])).unwrap_err();
+        let err = parse(&def, &config_map(&[("fields", ""), ("regex", "a")])).unwrap_err();
         assert_eq!(
             err.to_string(),
             "Invalid value  for configuration fields: Empty list"
         );
-        let err = parse(&def, &props(&[("fields", "a"), ("regex", "(")])).unwrap_err();
+        let err = parse(&def, &config_map(&[("fields", "a"), ("regex", "(")])).unwrap_err();
         match err {
             ConnectError::Config(e) => {
                 assert_eq!(e.key.as_deref(), Some("regex"));
@@ -107,7 +101,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let ok = parse(&def, &props(&[("fields", "a"), ("regex", "a+")])).unwrap();
+        let ok = parse(&def, &config_map(&[("fields", "a"), ("regex", "a+")])).unwrap();
         assert!(ok.boolean(REPLACE_NULL_WITH_DEFAULT));
     }
 

@@ -81,7 +81,7 @@ mod tests {
         let keys: Vec<&str> = out.headers.iter().map(|h| h.key.as_str()).collect();
         assert_eq!(keys, ["b", "d"]);
         let err = DropHeaders::new()
-            .configure(&props(&[("headers", "")]))
+            .configure(&config_map(&[("headers", "")]))
             .unwrap_err();
         assert_eq!(config_key(err).as_deref(), Some("headers"));
     }

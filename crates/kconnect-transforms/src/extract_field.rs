@@ -187,11 +187,17 @@ mod tests {
         assert!(err.to_string().contains("Only Struct objects"), "{err}");
         let mut t = ExtractField::new(Target::Value);
         let err = t
-            .configure(&props(&[("field", "`a"), ("field.syntax.version", "V2")]))
+            .configure(&config_map(&[
+                ("field", "`a"),
+                ("field.syntax.version", "V2"),
+            ]))
             .unwrap_err();
         assert_eq!(config_key(err).as_deref(), Some("field"));
         let err = t
-            .configure(&props(&[("field", "a"), ("field.syntax.version", "V3")]))
+            .configure(&config_map(&[
+                ("field", "a"),
+                ("field.syntax.version", "V3"),
+            ]))
             .unwrap_err();
         assert_eq!(config_key(err).as_deref(), Some("field.syntax.version"));
     }

@@ -258,7 +258,7 @@ mod tests {
             Err(ConnectError::Data(_))
         ));
         let err = HeaderFrom::new(Target::Key)
-            .configure(&props(&[
+            .configure(&config_map(&[
                 ("fields", "a,b"),
                 ("headers", "h"),
                 ("operation", "move"),
@@ -266,7 +266,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(config_key(err).as_deref(), Some("headers"));
         let err = HeaderFrom::new(Target::Key)
-            .configure(&props(&[
+            .configure(&config_map(&[
                 ("fields", "a"),
                 ("headers", "h"),
                 ("operation", "cut"),

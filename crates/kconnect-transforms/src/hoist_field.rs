@@ -115,7 +115,7 @@ mod tests {
         assert_eq!(
             config_key(
                 HoistField::new(Target::Key)
-                    .configure(&props(&[]))
+                    .configure(&config_map(&[]))
                     .unwrap_err()
             )
             .as_deref(),

@@ -107,10 +107,12 @@ fn missing_metadata_is_skipped_and_nulls_pass_through() {
 fn configuration_is_checked() {
     let mut t = InsertField::new(Target::Value);
     assert_eq!(
-        config_key(t.configure(&props(&[])).unwrap_err()).as_deref(),
+        config_key(t.configure(&config_map(&[])).unwrap_err()).as_deref(),
         Some("topic.field")
     );
-    let err = t.configure(&props(&[("static.field", "s")])).unwrap_err();
+    let err = t
+        .configure(&config_map(&[("static.field", "s")]))
+        .unwrap_err();
     assert_eq!(config_key(err).as_deref(), Some("static.value"));
     assert!(t.apply(person_record()).is_err());
     assert!(t.config_def().key("offset.field").is_some());

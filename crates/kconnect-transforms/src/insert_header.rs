@@ -115,7 +115,7 @@ mod tests {
         let out = apply(&mut t, r);
         assert_eq!(out.headers.all_with_name("h").count(), 2);
         let err = InsertHeader::new()
-            .configure(&props(&[("header", "h")]))
+            .configure(&config_map(&[("header", "h")]))
             .unwrap_err();
         assert_eq!(config_key(err).as_deref(), Some("value.literal"));
     }

@@ -257,11 +257,11 @@ mod tests {
         assert_eq!(err.to_string(), "Cannot mask value of type: class [B");
         let mut t = MaskField::new(Target::Value);
         assert_eq!(
-            config_key(t.configure(&props(&[])).unwrap_err()).as_deref(),
+            config_key(t.configure(&config_map(&[])).unwrap_err()).as_deref(),
             Some("fields")
         );
         let err = t
-            .configure(&props(&[("fields", "a"), ("replacement", "")]))
+            .configure(&config_map(&[("fields", "a"), ("replacement", "")]))
             .unwrap_err();
         assert_eq!(config_key(err).as_deref(), Some("replacement"));
     }

@@ -112,15 +112,15 @@ mod tests {
     #[test]
     fn bad_patterns_and_replacements_are_config_errors() {
         let err = RegexRouter::new()
-            .configure(&props(&[("regex", "("), ("replacement", "x")]))
+            .configure(&config_map(&[("regex", "("), ("replacement", "x")]))
             .unwrap_err();
         assert_eq!(config_key(err).as_deref(), Some("regex"));
         let err = RegexRouter::new()
-            .configure(&props(&[("regex", "(a)"), ("replacement", "$2")]))
+            .configure(&config_map(&[("regex", "(a)"), ("replacement", "$2")]))
             .unwrap_err();
         assert_eq!(config_key(err).as_deref(), Some("replacement"));
         let err = RegexRouter::new()
-            .configure(&props(&[("regex", "a")]))
+            .configure(&config_map(&[("regex", "a")]))
             .unwrap_err();
         assert_eq!(config_key(err).as_deref(), Some("replacement"));
     }

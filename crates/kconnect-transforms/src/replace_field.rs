@@ -283,7 +283,7 @@ mod tests {
     fn bad_renames_and_collisions() {
         let mut t = ReplaceField::new(Target::Value);
         for bad in ["id", "a:b:c", "a:"] {
-            let err = t.configure(&props(&[("renames", bad)])).unwrap_err();
+            let err = t.configure(&config_map(&[("renames", bad)])).unwrap_err();
             assert_eq!(config_key(err).as_deref(), Some("renames"), "{bad}");
         }
         let mut t = configured(ReplaceField::new(Target::Value), &[("renames", "id:name")]);

@@ -191,7 +191,7 @@ mod tests {
             ConnectError::Data("Schema required for [updating schema metadata]".into())
         );
         let err = SetSchemaMetadata::new(Target::Value)
-            .configure(&props(&[]))
+            .configure(&config_map(&[]))
             .unwrap_err();
         assert_eq!(config_key(err).as_deref(), Some("schema.name"));
     }

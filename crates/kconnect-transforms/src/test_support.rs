@@ -3,17 +3,10 @@
 use std::sync::Arc;
 
 use kconnect_api::plugin::{Predicate, Transformation};
-use kconnect_api::{
-    ConfigMap, ConnectError, ConnectRecord, Schema, SchemaBuilder, SchemaRef, Struct, Value,
-};
+use kconnect_api::{ConnectError, ConnectRecord, Schema, SchemaBuilder, SchemaRef, Struct, Value};
 
 /// A configuration from key/value pairs.
-pub(crate) fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
+pub(crate) use kconnect_api::config_map;
 
 /// `com.example.Person` v1: id int32, name string?, email string?, ts int64, score double?
 pub(crate) fn person_schema() -> SchemaRef {
@@ -65,14 +58,14 @@ pub(crate) fn person_record() -> ConnectRecord {
 
 /// A configured transformation.
 pub(crate) fn configured<T: Transformation>(mut t: T, pairs: &[(&str, &str)]) -> T {
-    t.configure(&props(pairs))
+    t.configure(&config_map(pairs))
         .unwrap_or_else(|e| panic!("configure failed: {e}"));
     t
 }
 
 /// A configured predicate.
 pub(crate) fn configured_predicate<P: Predicate>(mut p: P, pairs: &[(&str, &str)]) -> P {
-    p.configure(&props(pairs))
+    p.configure(&config_map(pairs))
         .unwrap_or_else(|e| panic!("configure failed: {e}"));
     p
 }

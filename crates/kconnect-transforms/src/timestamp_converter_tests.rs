@@ -164,7 +164,7 @@ fn nulls_and_unsupported_types() {
 fn configuration_errors_name_their_key() {
     let check = |pairs: &[(&str, &str)], key: &str| {
         let err = TimestampConverter::new(Target::Value)
-            .configure(&props(pairs))
+            .configure(&config_map(pairs))
             .unwrap_err();
         assert_eq!(config_key(err).as_deref(), Some(key), "{pairs:?}");
     };

@@ -127,7 +127,7 @@ mod tests {
             matches!(t.apply(r), Err(ConnectError::Data(m)) if m.starts_with("Timestamp missing on record"))
         );
         let err = TimestampRouter::new()
-            .configure(&props(&[("timestamp.format", "yyyy-bb")]))
+            .configure(&config_map(&[("timestamp.format", "yyyy-bb")]))
             .unwrap_err();
         assert_eq!(config_key(err).as_deref(), Some("timestamp.format"));
     }

@@ -170,7 +170,7 @@ mod tests {
         assert!(t.apply(record(None, Value::Null)).is_err());
         let mut t = ValueToKey::new();
         assert_eq!(
-            config_key(t.configure(&props(&[("fields", "")])).unwrap_err()).as_deref(),
+            config_key(t.configure(&config_map(&[("fields", "")])).unwrap_err()).as_deref(),
             Some("fields")
         );
     }

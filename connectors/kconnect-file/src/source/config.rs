@@ -104,18 +104,11 @@ pub fn source_offset(position: i64) -> OffsetMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kconnect_api::ConnectError;
-
-    fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use kconnect_api::{config_map, ConnectError};
 
     #[test]
     fn defaults_apply() {
-        let config = SourceConfig::parse(&props(&[("topic", "t")])).unwrap();
+        let config = SourceConfig::parse(&config_map(&[("topic", "t")])).unwrap();
         assert_eq!(
             config,
             SourceConfig {
@@ -124,13 +117,13 @@ mod tests {
                 batch_size: 2000
             }
         );
-        let config = SourceConfig::parse(&props(&[("topic", "t"), ("file", "")])).unwrap();
+        let config = SourceConfig::parse(&config_map(&[("topic", "t"), ("file", "")])).unwrap();
         assert_eq!(config.file, None);
     }
 
     #[test]
     fn values_are_trimmed() {
-        let config = SourceConfig::parse(&props(&[
+        let config = SourceConfig::parse(&config_map(&[
             ("topic", " t "),
             ("file", " /data/in.txt "),
             ("batch.size", " 5 "),
@@ -143,7 +136,7 @@ mod tests {
 
     #[test]
     fn missing_topic_names_the_key() {
-        let err = SourceConfig::parse(&props(&[("file", "/x")])).unwrap_err();
+        let err = SourceConfig::parse(&config_map(&[("file", "/x")])).unwrap_err();
         assert_eq!(err.key.as_deref(), Some("topic"));
         assert_eq!(
             ConnectError::from(err).to_string(),
@@ -153,7 +146,7 @@ mod tests {
 
     #[test]
     fn empty_topic_is_rejected() {
-        let err = SourceConfig::parse(&props(&[("topic", "")])).unwrap_err();
+        let err = SourceConfig::parse(&config_map(&[("topic", "")])).unwrap_err();
         assert_eq!(err.key.as_deref(), Some("topic"));
         assert_eq!(err.reason, "String must be non-empty");
     }
@@ -161,8 +154,8 @@ mod tests {
     #[test]
     fn batch_size_must_be_positive() {
         for bad in ["0", "-3"] {
-            let err =
-                SourceConfig::parse(&props(&[("topic", "t"), ("batch.size", bad)])).unwrap_err();
+            let err = SourceConfig::parse(&config_map(&[("topic", "t"), ("batch.size", bad)]))
+                .unwrap_err();
             assert_eq!(err.key.as_deref(), Some("batch.size"));
             assert_eq!(err.value.as_deref(), Some(bad));
             assert_eq!(
@@ -172,8 +165,8 @@ mod tests {
                 )
             );
         }
-        let err =
-            SourceConfig::parse(&props(&[("topic", "t"), ("batch.size", "lots")])).unwrap_err();
+        let err = SourceConfig::parse(&config_map(&[("topic", "t"), ("batch.size", "lots")]))
+            .unwrap_err();
         assert_eq!(err.reason, "Not a number of type INT");
     }
 

@@ -139,6 +139,7 @@ fn check_position(position: Option<&Value>) -> ConnectResult<()> {
 mod tests {
     use super::*;
     use crate::source::config::{source_offset, source_partition};
+    use kconnect_api::config_map;
 
     struct NoContext;
 
@@ -147,18 +148,11 @@ mod tests {
         fn raise_error(&self, _error: ConnectError) {}
     }
 
-    fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
     #[tokio::test]
     async fn one_task_with_the_connector_config() {
         let mut connector = FileStreamSourceConnector::new();
         assert!(connector.task_configs(1).is_err());
-        let config = props(&[("topic", "t"), ("file", "/tmp/in"), ("name", "src")]);
+        let config = config_map(&[("topic", "t"), ("file", "/tmp/in"), ("name", "src")]);
         connector.start(Arc::new(NoContext), &config).await.unwrap();
         assert_eq!(connector.task_configs(5).unwrap(), vec![config.clone()]);
         assert_eq!(connector.task_configs(1).unwrap(), vec![config]);
@@ -174,7 +168,7 @@ mod tests {
     async fn start_rejects_bad_config() {
         let mut connector = FileStreamSourceConnector::new();
         let err = connector
-            .start(Arc::new(NoContext), &props(&[("file", "/tmp/in")]))
+            .start(Arc::new(NoContext), &config_map(&[("file", "/tmp/in")]))
             .await
             .unwrap_err();
         match err {
@@ -186,7 +180,7 @@ mod tests {
     #[test]
     fn validate_reports_each_key() {
         let reports = FileStreamSourceConnector::new()
-            .validate(&props(&[("topic", ""), ("batch.size", "0")]));
+            .validate(&config_map(&[("topic", ""), ("batch.size", "0")]));
         let names: Vec<&str> = reports.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["file", "topic", "batch.size"]);
         assert!(reports[0].errors.is_empty());
@@ -202,8 +196,8 @@ mod tests {
     #[test]
     fn exactly_once_needs_a_file() {
         let connector = FileStreamSourceConnector::new();
-        let with_file = props(&[("topic", "t"), ("file", "/tmp/in")]);
-        let stdin = props(&[("topic", "t"), ("file", "  ")]);
+        let with_file = config_map(&[("topic", "t"), ("file", "/tmp/in")]);
+        let stdin = config_map(&[("topic", "t"), ("file", "  ")]);
         assert_eq!(
             connector.exactly_once_support(&with_file),
             Some(ExactlyOnceSupport::Supported)
@@ -217,7 +211,7 @@ mod tests {
     #[test]
     fn alter_offsets_checks_partitions_and_positions() {
         let connector = FileStreamSourceConnector::new();
-        let config = props(&[("topic", "t"), ("file", "/tmp/in")]);
+        let config = config_map(&[("topic", "t"), ("file", "/tmp/in")]);
         let good = vec![
             (source_partition("/tmp/in"), Some(source_offset(10))),
             (source_partition("/tmp/old"), None),
@@ -225,7 +219,7 @@ mod tests {
         ];
         assert!(connector.alter_offsets(&config, &good).unwrap());
 
-        let stdin = props(&[("topic", "t")]);
+        let stdin = config_map(&[("topic", "t")]);
         assert!(connector.alter_offsets(&stdin, &good).is_err());
 
         let mut no_position = OffsetMap::new();

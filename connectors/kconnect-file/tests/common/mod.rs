@@ -75,11 +75,3 @@ impl SinkTaskContext for SinkContext {
         None
     }
 }
-
-/// A configuration from key/value pairs.
-pub fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}

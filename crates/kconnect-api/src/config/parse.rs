@@ -285,7 +285,7 @@ impl ParsedConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ConfigKey, Validator};
+    use crate::config::{config_map, ConfigKey, Validator};
 
     fn def() -> ConfigDef {
         ConfigDef::new()
@@ -300,17 +300,10 @@ mod tests {
             .define(ConfigKey::new("secret", ConfigType::Password).default_null())
     }
 
-    fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
     #[test]
     fn parses_types_and_defaults() {
         let p = def()
-            .parse(&props(&[
+            .parse(&config_map(&[
                 ("name", " x "),
                 ("flag", "TRUE"),
                 ("list", "a , b,c"),
@@ -326,20 +319,20 @@ mod tests {
     #[test]
     fn errors_name_key_value_and_reason() {
         let err = def()
-            .parse(&props(&[("name", "x"), ("tasks.max", "abc")]))
+            .parse(&config_map(&[("name", "x"), ("tasks.max", "abc")]))
             .unwrap_err();
         assert_eq!(
             err.to_string(),
             "Invalid value abc for configuration tasks.max: Not a number of type INT"
         );
         let err = def()
-            .parse(&props(&[("name", "x"), ("tasks.max", "0")]))
+            .parse(&config_map(&[("name", "x"), ("tasks.max", "0")]))
             .unwrap_err();
         assert_eq!(
             err.to_string(),
             "Invalid value 0 for configuration tasks.max: Value must be at least 1"
         );
-        let err = def().parse(&props(&[])).unwrap_err();
+        let err = def().parse(&config_map(&[])).unwrap_err();
         assert_eq!(
             err.to_string(),
             "Missing required configuration \"name\" which has no default value."
@@ -348,7 +341,7 @@ mod tests {
 
     #[test]
     fn validate_reports_every_key() {
-        let report = def().validate(&props(&[
+        let report = def().validate(&config_map(&[
             ("tasks.max", "-1"),
             ("flag", "maybe"),
             ("secret", "s3"),

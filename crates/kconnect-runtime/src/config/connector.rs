@@ -246,32 +246,26 @@ fn check_sink_topics(parsed: &ParsedConfig) -> Result<(), ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use kconnect_api::config_map;
 
     #[test]
     fn sink_needs_exactly_one_of_topics_and_regex() {
         let base = [("name", "s"), ("connector.class", "FileStreamSink")];
-        let err = ConnectorConfig::parse(props(&base), ConnectorType::Sink)
+        let err = ConnectorConfig::parse(config_map(&base), ConnectorType::Sink)
             .unwrap_err()
             .to_string();
         assert!(
             err.contains("Must configure one of topics or topics.regex"),
             "{err}"
         );
-        let mut both = props(&base);
+        let mut both = config_map(&base);
         both.insert("topics".into(), "a".into());
         both.insert("topics.regex".into(), "b.*".into());
         let err = ConnectorConfig::parse(both, ConnectorType::Sink)
             .unwrap_err()
             .to_string();
         assert!(err.contains("mutually exclusive"), "{err}");
-        let mut ok = props(&base);
+        let mut ok = config_map(&base);
         ok.insert("topics".into(), " a, b ,a,".into());
         let c = ConnectorConfig::parse(ok, ConnectorType::Sink).unwrap();
         assert_eq!(c.topics(), ["a", "b"]);
@@ -280,7 +274,7 @@ mod tests {
     #[test]
     fn common_keys_are_checked() {
         let err = ConnectorConfig::parse(
-            props(&[("name", "c"), ("connector.class", "X"), ("tasks.max", "0")]),
+            config_map(&[("name", "c"), ("connector.class", "X"), ("tasks.max", "0")]),
             ConnectorType::Source,
         )
         .unwrap_err()
@@ -289,9 +283,12 @@ mod tests {
             err,
             "Invalid value 0 for configuration tasks.max: Value must be at least 1"
         );
-        let err = ConnectorConfig::parse(props(&[("connector.class", "X")]), ConnectorType::Source)
-            .unwrap_err()
-            .to_string();
+        let err = ConnectorConfig::parse(
+            config_map(&[("connector.class", "X")]),
+            ConnectorType::Source,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("\"name\""), "{err}");
     }
 }

@@ -234,17 +234,11 @@ impl WorkerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use kconnect_api::config_map;
 
     #[test]
     fn java_sample_standalone_file_parses() {
-        let w = WorkerConfig::parse(props(&[
+        let w = WorkerConfig::parse(config_map(&[
             ("bootstrap.servers", "localhost:9092"),
             (
                 "key.converter",
@@ -275,18 +269,18 @@ mod tests {
     #[test]
     fn legacy_rest_port_and_bad_values() {
         let base = [("key.converter", "a"), ("value.converter", "b")];
-        let mut p = props(&base);
+        let mut p = config_map(&base);
         p.insert("rest.port".into(), "18083".into());
         assert_eq!(WorkerConfig::parse(p).unwrap().listeners[0].port, 18083);
-        let mut p = props(&base);
+        let mut p = config_map(&base);
         p.insert("offset.flush.interval.ms".into(), "soon".into());
         let err = WorkerConfig::parse(p).unwrap_err().to_string();
         assert_eq!(err, "Invalid value soon for configuration offset.flush.interval.ms: Not a number of type LONG");
-        let err = WorkerConfig::parse(props(&[("value.converter", "b")]))
+        let err = WorkerConfig::parse(config_map(&[("value.converter", "b")]))
             .unwrap_err()
             .to_string();
         assert!(err.contains("\"key.converter\""), "{err}");
-        let mut p = props(&base);
+        let mut p = config_map(&base);
         p.insert("listeners".into(), "ftp://:1".into());
         assert!(WorkerConfig::parse(p).is_err());
     }

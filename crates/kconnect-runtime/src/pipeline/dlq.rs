@@ -295,18 +295,14 @@ impl DeadLetterQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kconnect_api::config_map;
 
     #[test]
     fn settings_need_a_topic_and_name_the_clients_like_java() {
         use crate::config::{ConnectorConfig, ConnectorType};
         let props = |extra: &[(&str, &str)]| {
-            let mut p: ConfigMap = [("name", "s"), ("connector.class", "X"), ("topics", "in")]
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            for (k, v) in extra {
-                p.insert(k.to_string(), v.to_string());
-            }
+            let mut p = config_map(&[("name", "s"), ("connector.class", "X"), ("topics", "in")]);
+            p.extend(config_map(extra));
             ConnectorConfig::parse(p, ConnectorType::Sink).unwrap()
         };
         let task = TaskId {

@@ -198,19 +198,16 @@ mod tests {
     use super::*;
     use crate::config::{ConnectorConfig, ConnectorType};
     use crate::pipeline::retry::ErrorPolicy;
-    use kconnect_api::{ConfigMap, ConnectRecord, Schema, Value};
+    use kconnect_api::{config_map, ConnectRecord, Schema, Value};
     use tokio_util::sync::CancellationToken;
 
     fn reporter(tolerate_all: bool) -> (SinkErrantReporter, Arc<AtomicBool>) {
-        let props: ConfigMap = [
+        let props = config_map(&[
             ("name", "s"),
             ("connector.class", "X"),
             ("topics", "t"),
             ("errors.log.enable", "true"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+        ]);
         let config = ConnectorConfig::parse(props, ConnectorType::Sink).unwrap();
         let task = TaskId {
             connector: "s".into(),

@@ -240,16 +240,11 @@ mod tests {
     use super::*;
     use crate::config::ConnectorType;
     use crate::pipeline::errors::Stage;
-    use kconnect_api::{ConnectError, Schema, Value};
+    use kconnect_api::{config_map, ConnectError, Schema, Value};
 
     fn config(extra: &[(&str, &str)]) -> ConnectorConfig {
-        let mut props: kconnect_api::ConfigMap = [("name", "c"), ("connector.class", "X")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        for (k, v) in extra {
-            props.insert(k.to_string(), v.to_string());
-        }
+        let mut props = config_map(&[("name", "c"), ("connector.class", "X")]);
+        props.extend(config_map(extra));
         ConnectorConfig::parse(props, ConnectorType::Source).unwrap()
     }
 

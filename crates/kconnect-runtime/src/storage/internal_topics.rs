@@ -163,17 +163,11 @@ pub async fn ensure_topic(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn worker(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use kconnect_api::config_map;
 
     #[test]
     fn specs_follow_java_defaults_and_overrides() {
-        let w = worker(&[
+        let w = config_map(&[
             ("group.id", "cluster"),
             ("config.storage.topic", "cfg"),
             ("config.storage.partitions", "7"),
@@ -209,8 +203,8 @@ mod tests {
 
     #[test]
     fn missing_topic_or_bad_numbers_are_config_errors() {
-        assert!(InternalTopic::Config.spec(&worker(&[])).is_err());
-        let w = worker(&[
+        assert!(InternalTopic::Config.spec(&config_map(&[])).is_err());
+        let w = config_map(&[
             ("status.storage.topic", "s"),
             ("status.storage.partitions", "0"),
         ]);

@@ -2,7 +2,7 @@
 //! write them to the internal topics (spec §6.2-6.4).
 
 use kconnect_api::record::OffsetMap;
-use kconnect_api::{ConfigMap, Value};
+use kconnect_api::{config_map, Value};
 
 use super::config_records::{ConfigRecord, SessionKey};
 use super::config_state::{ConfigState, ConfigUpdate};
@@ -60,13 +60,6 @@ fn java_config_topic() -> Vec<(&'static str, Option<&'static str>)> {
     ]
 }
 
-fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 #[test]
 fn reads_a_java_config_topic() {
     let json = InternalJson::new();
@@ -104,7 +97,7 @@ fn reads_a_java_config_topic() {
             connector: "src".into(),
             task: 1
         }),
-        Some(&props(&[
+        Some(&config_map(&[
             (
                 "task.class",
                 "org.apache.kafka.connect.file.FileStreamSourceTask"

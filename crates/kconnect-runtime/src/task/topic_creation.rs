@@ -198,29 +198,23 @@ impl TopicCreator {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use kconnect_api::config_map;
 
     #[test]
     fn default_group_required_values() {
-        let err = validate(&props(&[("topic.creation.default.partitions", "3")]))
+        let err = validate(&config_map(&[("topic.creation.default.partitions", "3")]))
             .unwrap_err()
             .to_string();
         assert!(
             err.contains("topic.creation.default.replication.factor"),
             "{err}"
         );
-        assert!(validate(&props(&[
+        assert!(validate(&config_map(&[
             ("topic.creation.default.partitions", "3"),
             ("topic.creation.default.replication.factor", "1")
         ]))
         .is_ok());
-        let err = validate(&props(&[
+        let err = validate(&config_map(&[
             ("topic.creation.default.partitions", "0"),
             ("topic.creation.default.replication.factor", "1"),
         ]))
@@ -231,7 +225,7 @@ mod tests {
 
     #[test]
     fn a_group_without_include_claims_nothing() {
-        let p = props(&[
+        let p = config_map(&[
             ("topic.creation.groups", "compacted"),
             ("topic.creation.compacted.exclude", "tmp-.*"),
             ("topic.creation.default.partitions", "1"),
@@ -244,7 +238,7 @@ mod tests {
 
     #[test]
     fn groups_match_in_order() {
-        let p = props(&[
+        let p = config_map(&[
             ("topic.creation.groups", "big"),
             ("topic.creation.big.include", "big-.*"),
             ("topic.creation.big.partitions", "8"),

@@ -13,7 +13,7 @@ use kconnect_api::plugin::{
     Connector, ConnectorContext, Converter, HeaderConverter, SinkConnector, SinkTask,
     SourceConnector, SourceTask,
 };
-use kconnect_api::{ConfigDef, ConfigMap, ConnectResult};
+use kconnect_api::{config_map, ConfigDef, ConfigMap, ConnectResult};
 use kconnect_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
 use kconnect_kafka::rdkafka::{Offset, TopicPartitionList};
 use kconnect_kafka::ClientProps;
@@ -105,14 +105,6 @@ pub fn registry(source: Option<SourceFactory>, sink: Option<SinkFactory>) -> Reg
     registry
 }
 
-/// Configuration pairs.
-pub fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 /// A worker and where it keeps its files.
 pub struct Harness {
     /// The worker.
@@ -137,7 +129,7 @@ impl Harness {
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let offsets_file = dir.path().join("offsets").display().to_string();
-        let mut config = props(&[
+        let mut config = config_map(&[
             ("bootstrap.servers", bootstrap),
             ("key.converter", JSON),
             ("value.converter", JSON),
@@ -146,7 +138,7 @@ impl Harness {
             ("offset.flush.interval.ms", "200"),
             ("listeners", "http://127.0.0.1:0"),
         ]);
-        config.extend(props(extra));
+        config.extend(config_map(extra));
         let config = WorkerConfig::parse(config).unwrap();
         let offsets = offsets.unwrap_or_else(|| {
             Arc::new(FileOffsetStore::open(dir.path().join("offsets")).unwrap())
@@ -168,8 +160,8 @@ impl Harness {
         extra: &[(&str, &str)],
         target: TargetState,
     ) {
-        let mut config = props(&[("name", name), ("connector.class", class)]);
-        config.extend(props(extra));
+        let mut config = config_map(&[("name", name), ("connector.class", class)]);
+        config.extend(config_map(extra));
         self.worker.start_connector(config, target).await.unwrap();
     }
 

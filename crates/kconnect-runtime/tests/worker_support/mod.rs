@@ -4,7 +4,6 @@
 
 #![allow(dead_code, clippy::unwrap_used)] // test code
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -14,7 +13,7 @@ use kconnect_api::plugin::{
     Connector, ConnectorContext, Converter, HeaderConverter, SourceConnector, SourceTask,
     SourceTaskContext,
 };
-use kconnect_api::{ConfigDef, ConfigMap, ConnectError, ConnectResult, SourceRecord};
+use kconnect_api::{config_map, ConfigDef, ConfigMap, ConnectError, ConnectResult, SourceRecord};
 use kconnect_runtime::config::WorkerConfig;
 use kconnect_runtime::plugins::Registry;
 use kconnect_runtime::storage::FileOffsetStore;
@@ -211,7 +210,7 @@ impl Connector for ScriptedConnector {
             .fetch_add(1, Ordering::SeqCst);
         let n = self.script.task_count.load(Ordering::SeqCst);
         Ok((0..n)
-            .map(|i| props(&[("task.number", &i.to_string())]))
+            .map(|i| config_map(&[("task.number", &i.to_string())]))
             .collect())
     }
     fn task_class(&self) -> &'static str {
@@ -231,17 +230,9 @@ impl SourceConnector for ScriptedConnector {
     }
 }
 
-/// A configuration map.
-pub fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 /// The configuration of a scripted connector named `name`.
 pub fn connector(name: &str) -> ConfigMap {
-    props(&[
+    config_map(&[
         ("name", name),
         ("connector.class", CLASS),
         ("tasks.max", "10"),
@@ -312,19 +303,16 @@ impl TestWorker {
         let dir = tempfile::tempdir().unwrap();
         let offsets = dir.path().join("offsets");
         let json = "org.apache.kafka.connect.json.JsonConverter";
-        let mut config: BTreeMap<String, String> = [
+        let mut config = config_map(&[
             ("bootstrap.servers", "127.0.0.1:1"),
             ("key.converter", json),
             ("value.converter", json),
             ("header.converter", json),
             ("offset.storage.file.filename", offsets.to_str().unwrap()),
             ("listeners", "http://127.0.0.1:0"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        config.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let config = WorkerConfig::parse(config.into_iter().collect()).unwrap();
+        ]);
+        config.extend(config_map(extra));
+        let config = WorkerConfig::parse(config).unwrap();
         let status = Arc::new(StatusStore::new("test-worker"));
         let store = Arc::new(FileOffsetStore::open(&offsets).unwrap());
         let mut worker =

@@ -65,7 +65,7 @@ mod tests {
         r.headers.add_string("h", "x");
         assert!(p.test(&r));
         let err = HasHeaderKey::new()
-            .configure(&props(&[("name", "")]))
+            .configure(&config_map(&[("name", "")]))
             .unwrap_err();
         assert_eq!(config_key(err).as_deref(), Some("name"));
         assert!(!HasHeaderKey::new().test(&r));

@@ -82,10 +82,10 @@ mod tests {
         assert!(!p.test(&r));
         for bad in ["", "("] {
             let err = TopicNameMatches::new()
-                .configure(&props(&[("pattern", bad)]))
+                .configure(&config_map(&[("pattern", bad)]))
                 .unwrap_err();
             assert_eq!(config_key(err).as_deref(), Some("pattern"), "{bad:?}");
         }
-        assert!(TopicNameMatches::new().configure(&props(&[])).is_err());
+        assert!(TopicNameMatches::new().configure(&config_map(&[])).is_err());
     }
 }

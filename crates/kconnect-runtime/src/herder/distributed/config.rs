@@ -159,17 +159,11 @@ impl DistributedConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use kconnect_api::config_map;
 
     #[test]
     fn java_defaults_except_the_rebalance_delay() {
-        let c = DistributedConfig::parse(&props(&[("group.id", "connect-cluster")])).unwrap();
+        let c = DistributedConfig::parse(&config_map(&[("group.id", "connect-cluster")])).unwrap();
         assert_eq!(c.session_timeout, Duration::from_secs(10));
         assert_eq!(c.heartbeat_interval, Duration::from_secs(3));
         assert_eq!(c.protocol, ConnectProtocol::Sessioned);
@@ -185,7 +179,7 @@ mod tests {
 
     #[test]
     fn overrides_and_invalid_values() {
-        let c = DistributedConfig::parse(&props(&[
+        let c = DistributedConfig::parse(&config_map(&[
             ("group.id", "g"),
             ("connect.protocol", "EAGER"),
             ("scheduled.rebalance.max.delay.ms", "300000"),
@@ -204,7 +198,10 @@ mod tests {
                 ("inter.worker.signature.algorithm", "HmacSHA512"),
             ],
         ] {
-            assert!(DistributedConfig::parse(&props(&bad)).is_err(), "{bad:?}");
+            assert!(
+                DistributedConfig::parse(&config_map(&bad)).is_err(),
+                "{bad:?}"
+            );
         }
     }
 }
