@@ -241,9 +241,11 @@ pub async fn run(
     router.abort();
     supervisor.abort();
     reconfigurations.abort();
-    runtime.stop_coordinating();
     {
+        // Under the operations lock: the coordination loop is never stopped halfway through
+        // starting or stopping work (it holds the lock while doing so).
         let _guard = worker.operations().lock().await;
+        runtime.stop_coordinating();
         worker.stop_all().await;
     }
     sync_task.abort();

@@ -24,7 +24,7 @@ use super::work::WorkSet;
 use crate::storage::config_records::SessionKey;
 use crate::storage::config_state::{ConfigState, ConfigUpdate};
 use crate::storage::kafka_config_store::KafkaConfigStore;
-use crate::worker::GeneratedTasks;
+use crate::worker::{GeneratedTasks, TargetState};
 
 /// Runs connectors and tasks on this worker as assignments say.
 #[async_trait]
@@ -98,6 +98,9 @@ struct Loop {
 /// How often task configurations that could not be published are tried again (a leader
 /// change, a leader without a session key yet, an unreachable leader).
 const PUBLISH_RETRY: Duration = Duration::from_secs(1);
+
+/// How long one attempt to publish task configurations may take.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl DistributedRuntime {
     /// Joins the group (`group`, from [`DistributedConfig::group_config`]) as a worker
@@ -192,7 +195,7 @@ impl Loop {
                     let owned = self.state.owned();
                     for (connector, tasks) in std::mem::take(&mut self.unpublished) {
                         // Only while the connector exists and its instance still runs here.
-                        if snapshot.connector_config(&connector).is_some()
+                        if snapshot.target_state(&connector) == Some(TargetState::Started)
                             && owned.connectors.contains(&connector)
                         {
                             self.publish_tasks(&snapshot, &connector, tasks).await;
@@ -222,7 +225,18 @@ impl Loop {
     }
 
     /// Connector and task-set changes need a rebalance (spec §7.4 triggers).
-    fn on_update(&self, update: ConfigUpdate) {
+    /// Task configurations waiting to be published are dropped when their connector's
+    /// configuration, target state or existence changes: the instance generates newer ones
+    /// if it should run tasks.
+    fn on_update(&mut self, update: ConfigUpdate) {
+        match &update {
+            ConfigUpdate::ConnectorConfig(c)
+            | ConfigUpdate::ConnectorRemoved(c)
+            | ConfigUpdate::TargetState(c) => {
+                self.unpublished.remove(c);
+            }
+            _ => {}
+        }
         match update {
             ConfigUpdate::ConnectorConfig(_)
             | ConfigUpdate::ConnectorRemoved(_)
@@ -367,13 +381,19 @@ impl Loop {
         {
             return;
         }
-        let published = if self.state.is_leader() {
-            self.store.put_task_configs(connector, tasks.clone()).await
-        } else {
-            self.forwarder
-                .forward(self.state.leader_url(), connector, tasks.clone())
-                .await
+        let publish = async {
+            if self.state.is_leader() {
+                self.store.put_task_configs(connector, tasks.clone()).await
+            } else {
+                self.forwarder
+                    .forward(self.state.leader_url(), connector, tasks.clone())
+                    .await
+            }
         };
+        // Bounded, so an unreachable leader does not hold up the group's events for long.
+        let published = tokio::time::timeout(PUBLISH_TIMEOUT, publish)
+            .await
+            .unwrap_or_else(|_| Err(ConnectError::other("timed out")));
         if let Err(e) = published {
             tracing::warn!(
                 connector,

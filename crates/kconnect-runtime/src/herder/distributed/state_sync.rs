@@ -17,6 +17,7 @@ use crate::storage::kafka_offset_store::KafkaOffsetStore;
 use crate::storage::kafka_status_store::KafkaStatusStore;
 use crate::storage::status_records::{StatusKey, StatusRecord, TopicStatus};
 use crate::task::TaskId;
+use crate::worker::status::Status;
 use crate::worker::Worker;
 
 /// What was last written for a status key: state name and trace.
@@ -93,7 +94,9 @@ impl StateSync {
 
     /// Forgets what was reported for work that left this worker, so that it is reported
     /// again if it comes back (another worker may have written its status meanwhile).
-    pub fn forget_work(&self, connectors: &BTreeSet<String>, tasks: &BTreeSet<TaskId>) {
+    pub async fn forget_work(&self, connectors: &BTreeSet<String>, tasks: &BTreeSet<TaskId>) {
+        // Not while a report is being written: it could record the work as reported again.
+        let _reporting = self.reporting.lock().await;
         if let Ok(mut r) = self.reported.lock() {
             r.retain(|k, _| match k {
                 StatusKey::Connector(c) => !connectors.contains(c),
@@ -149,7 +152,9 @@ impl StateSync {
                 .lock()
                 .map(|r| r.get(&key) == Some(&seen))
                 .unwrap_or(false);
-            if unchanged {
+            // Written before and still what the topic says: nothing to do. A record of
+            // another writer read since (a late write of a previous owner) is overwritten.
+            if unchanged && self.topic_agrees(&key, &s) {
                 continue;
             }
             let record = StatusRecord {
@@ -167,6 +172,21 @@ impl StateSync {
                 Err(e) => tracing::warn!("could not write a status: {e}"),
             }
         }
+    }
+
+    /// Whether the status topic (as read so far) holds this worker's `status` for `key`.
+    fn topic_agrees(&self, key: &StatusKey, status: &Status) -> bool {
+        let stored = match key {
+            StatusKey::Connector(c) => self.statuses.connector(c),
+            StatusKey::Task(t) => self
+                .statuses
+                .tasks(&t.connector)
+                .into_iter()
+                .find(|(n, _)| *n == t.task)
+                .map(|(_, r)| r),
+            StatusKey::Topic { .. } => return true,
+        };
+        stored.is_some_and(|r| r.worker_id == status.worker_id && r.state == status.state)
     }
 
     /// Writes a record for each topic this worker's tasks used that the status topic does not

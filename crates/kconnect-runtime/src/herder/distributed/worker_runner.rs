@@ -66,7 +66,7 @@ impl WorkRunner for WorkerRunner {
         for name in gone {
             self.sync.forget(&name);
         }
-        self.sync.forget_work(&work.connectors, &work.tasks);
+        self.sync.forget_work(&work.connectors, &work.tasks).await;
         // Work of deleted connectors: its statuses go once it stopped (the leader deleted
         // them when the connector was deleted, but this worker may have reported since).
         let config = self.configs.snapshot();
@@ -84,7 +84,10 @@ impl WorkRunner for WorkerRunner {
             .cloned()
             .collect();
         if !connectors.is_empty() || !tasks.is_empty() {
-            self.sync.delete_statuses(&connectors, &tasks).await;
+            // In the background: the revocation is confirmed without waiting for the status
+            // topic.
+            let sync = self.sync.clone();
+            tokio::spawn(async move { sync.delete_statuses(&connectors, &tasks).await });
         }
     }
 
