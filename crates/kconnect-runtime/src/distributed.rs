@@ -220,6 +220,14 @@ pub async fn run(
         RuntimeInputs {
             updates: runtime_updates,
             generated,
+            regenerate: {
+                let worker = Arc::downgrade(&worker);
+                Arc::new(move |name: &str| {
+                    if let Some(w) = worker.upgrade() {
+                        w.request_task_reconfiguration(name);
+                    }
+                })
+            },
         },
         runner,
         forwarder,

@@ -123,6 +123,7 @@ fn start(
         RuntimeInputs {
             updates,
             generated: tokio::sync::mpsc::unbounded_channel().1,
+            regenerate: Arc::new(|_: &str| {}),
         },
         runner,
         forwarder,

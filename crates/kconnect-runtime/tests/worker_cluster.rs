@@ -110,6 +110,9 @@ async fn assigned_instances_and_tasks_run_separately_and_follow_the_config_topic
     script.task_count.store(2, Ordering::SeqCst);
     script.context().request_task_reconfiguration();
     assert_eq!(next_generated(&mut generated).await.1.len(), 2);
+    // So does the cluster's own request (how a failed publication is retried).
+    w.request_task_reconfiguration("c");
+    assert_eq!(next_generated(&mut generated).await.1.len(), 2);
     serving.abort();
 
     // The cluster commits two tasks: task 2 is gone and stops here.

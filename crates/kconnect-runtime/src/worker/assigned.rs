@@ -70,6 +70,12 @@ impl Worker {
         self
     }
 
+    /// Asks connector `name`'s instance, if it runs here, to generate its task
+    /// configurations again (served by [`super::connector_context::spawn`]).
+    pub fn request_task_reconfiguration(&self, name: &str) {
+        let _ = self.reconfiguration.send(name.to_string());
+    }
+
     /// Starts the instance of connector `name`, assigned to this worker, with `props` and
     /// `target`; once it runs, its task configurations are generated and sent to the cluster.
     /// A configuration the worker rejects is returned as the error (nothing is started).
