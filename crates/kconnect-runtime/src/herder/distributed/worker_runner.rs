@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use kconnect_api::ConfigMap;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, MutexGuard};
 use tokio::task::JoinHandle;
 
 use super::runtime::WorkRunner;
@@ -43,13 +43,23 @@ impl WorkerRunner {
         }
     }
 
-    async fn prepare(&self, name: &str) {
+    /// Before starting part of connector `name`: reads the offsets topic to its end, takes
+    /// the operations lock, then the newest configuration; `None` if the connector is gone.
+    async fn prepared(
+        &self,
+        name: &str,
+    ) -> Option<(MutexGuard<'_, ()>, ConfigState, ConfigMap, TargetState)> {
         if let Err(e) = self.sync.load_offsets(name).await {
             tracing::error!(
                 connector = name,
                 "could not read the connector's offsets: {e}"
             );
         }
+        let guard = self.worker.operations().lock().await;
+        let config = self.configs.snapshot();
+        let props = config.connector_config(name).cloned()?;
+        let target = config.target_state(name).unwrap_or(TargetState::Started);
+        Some((guard, config, props, target))
     }
 }
 
@@ -101,13 +111,9 @@ impl WorkRunner for WorkerRunner {
         _assigned: &ConfigState,
     ) -> Vec<(String, Vec<ConfigMap>)> {
         for name in &work.connectors {
-            self.prepare(name).await;
-            let _guard = self.worker.operations().lock().await;
-            let config = self.configs.snapshot();
-            let Some(props) = config.connector_config(name).cloned() else {
+            let Some((_guard, _, props, target)) = self.prepared(name).await else {
                 continue;
             };
-            let target = config.target_state(name).unwrap_or(TargetState::Started);
             match self.worker.assign_connector(name, props, target).await {
                 Ok(()) => {
                     tracing::info!(connector = %name, target = target.name(), "started connector (assigned)")
@@ -125,13 +131,9 @@ impl WorkRunner for WorkerRunner {
             tasks.entry(&id.connector).or_default().push(id.task);
         }
         for (name, numbers) in tasks {
-            self.prepare(name).await;
-            let _guard = self.worker.operations().lock().await;
-            let config = self.configs.snapshot();
-            let Some(props) = config.connector_config(name).cloned() else {
+            let Some((_guard, config, props, target)) = self.prepared(name).await else {
                 continue;
             };
-            let target = config.target_state(name).unwrap_or(TargetState::Started);
             let committed = config.task_configs(name);
             match self
                 .worker
