@@ -2,6 +2,7 @@
 //! the [`Herder`] trait, so the same API serves standalone mode (everything in this process)
 //! and distributed mode (state in Kafka topics, work spread over a group of workers).
 
+pub mod cluster_id;
 pub mod config_store;
 pub mod distributed;
 pub mod error;
@@ -157,4 +158,22 @@ pub trait Herder: Send + Sync {
     /// Applies a log level to every worker of the cluster (`scope=cluster`). Standalone: this
     /// worker only.
     async fn set_cluster_logger_level(&self, namespace: &str, level: &str) -> HerderResult<()>;
+}
+
+/// Applies a `PATCH /connectors/{c}/config` body to connector `name`'s configuration: a value
+/// sets its key, `null` removes it; the name stays (Java's semantics).
+pub(crate) fn apply_patch(
+    config: &mut ConfigMap,
+    name: &str,
+    patch: BTreeMap<String, Option<String>>,
+) {
+    for (k, v) in patch {
+        match v {
+            Some(v) => config.insert(k, v),
+            None => config.remove(&k),
+        };
+    }
+    config
+        .entry(crate::config::keys::NAME.into())
+        .or_insert_with(|| name.to_string());
 }

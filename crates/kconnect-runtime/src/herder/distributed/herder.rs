@@ -6,12 +6,9 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
 
 use kconnect_api::ConfigMap;
-use kconnect_kafka::admin::Admin;
-use kconnect_kafka::client_config;
 use tokio::sync::watch;
 
 use super::config::DistributedConfig;
@@ -19,6 +16,7 @@ use super::protocol::ConnectProtocol;
 use super::runtime::RuntimeView;
 use super::signing::verify;
 use crate::config::keys::CONNECTOR_CLASS;
+use crate::herder::cluster_id::ClusterId;
 use crate::herder::{
     passwords, validation, ConfigInfos, ConnectorInfo, ConnectorKind, HerderError, HerderResult,
     TaskIdInfo,
@@ -29,9 +27,6 @@ use crate::storage::kafka_config_store::KafkaConfigStore;
 use crate::storage::kafka_status_store::KafkaStatusStore;
 use crate::worker::{plugin_call, Worker};
 
-/// How long `GET /` waits for the brokers to report the cluster id.
-const CLUSTER_ID_TIMEOUT: Duration = Duration::from_secs(3);
-
 /// Distributed control plane.
 pub struct DistributedHerder {
     pub(super) worker: Arc<Worker>,
@@ -41,7 +36,7 @@ pub struct DistributedHerder {
     pub(super) statuses: Arc<KafkaStatusStore>,
     view: OnceLock<watch::Receiver<RuntimeView>>,
     ready: AtomicBool,
-    cluster_id: RwLock<Option<String>>,
+    cluster_id: ClusterId,
 }
 
 pub(super) fn unknown(name: &str) -> HerderError {
@@ -66,7 +61,7 @@ impl DistributedHerder {
             statuses,
             view: OnceLock::new(),
             ready: AtomicBool::new(false),
-            cluster_id: RwLock::new(None),
+            cluster_id: ClusterId::default(),
         }
     }
 
@@ -200,22 +195,8 @@ impl DistributedHerder {
         })
     }
 
-    /// Looks the Kafka cluster id up once.
+    /// The Kafka cluster id (looked up once).
     pub(super) async fn lookup_cluster_id(&self) -> Option<String> {
-        if let Some(id) = self.cluster_id.read().ok().and_then(|c| c.clone()) {
-            return Some(id);
-        }
-        let mut props = client_config::worker_client_base(&self.worker.config().props);
-        props.set("client.id", "kconnect-cluster-id");
-        let lookup = tokio::task::spawn_blocking(move || Admin::new(&props).ok()?.cluster_id());
-        let id = tokio::time::timeout(CLUSTER_ID_TIMEOUT, lookup)
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .flatten();
-        if let (Some(id), Ok(mut c)) = (&id, self.cluster_id.write()) {
-            *c = Some(id.clone());
-        }
-        id
+        self.cluster_id.get(&self.worker.config().props).await
     }
 }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use kconnect_api::ConfigMap;
 
 use super::herder::{unknown, DistributedHerder};
-use crate::config::keys::NAME;
+use crate::herder::apply_patch;
 use crate::herder::{
     passwords, plugin_info, ConfigInfos, ConfigKeyInfo, ConnectorInfo, ConnectorKind,
     ConnectorOffsets, ConnectorState, ConnectorStateInfo, Created, Herder, HerderError,
@@ -129,15 +129,7 @@ impl Herder for DistributedHerder {
         patch: BTreeMap<String, Option<String>>,
     ) -> HerderResult<ConnectorInfo> {
         let mut config = self.stored(name)?;
-        for (k, v) in patch {
-            match v {
-                Some(v) => config.insert(k, v),
-                None => config.remove(&k),
-            };
-        }
-        config
-            .entry(NAME.into())
-            .or_insert_with(|| name.to_string());
+        apply_patch(&mut config, name, patch);
         Ok(self.put_checked(name, config, None, true).await?.value)
     }
 

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use kconnect_api::ConfigMap;
 
 use super::{status_of, unknown, StandaloneHerder};
-use crate::config::keys::NAME;
+use crate::herder::apply_patch;
 use crate::herder::{
     passwords, plugin_info, ConfigInfos, ConfigKeyInfo, ConnectorInfo, ConnectorKind,
     ConnectorOffsets, ConnectorState, ConnectorStateInfo, Created, Herder, HerderError,
@@ -62,15 +62,7 @@ impl Herder for StandaloneHerder {
     ) -> HerderResult<ConnectorInfo> {
         let _guard = self.ops.lock().await;
         let mut config = self.stored(name).ok_or_else(|| unknown(name))?.config;
-        for (k, v) in patch {
-            match v {
-                Some(v) => config.insert(k, v),
-                None => config.remove(&k),
-            };
-        }
-        config
-            .entry(NAME.into())
-            .or_insert_with(|| name.to_string());
+        apply_patch(&mut config, name, patch);
         Ok(self.put_locked(name, config, None, true).await?.value)
     }
 

@@ -9,8 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use kconnect_api::ConfigMap;
-use kconnect_kafka::admin::Admin;
-use kconnect_kafka::client_config;
 use tokio::sync::Mutex;
 
 use super::config_store::{ConnectorStore, StoredConnector};
@@ -20,6 +18,7 @@ use super::{
 };
 use crate::config::files::{ConnectorFile, InitialState};
 use crate::config::keys::CONNECTOR_CLASS;
+use crate::herder::cluster_id::ClusterId;
 use crate::plugins::ConnectorFactory;
 use crate::rest::loggers::LogLevels;
 use crate::worker::status::{trace, Status};
@@ -33,12 +32,9 @@ pub struct StandaloneHerder {
     /// The worker's operations lock (shared with its supervisor).
     ops: Arc<Mutex<()>>,
     ready: AtomicBool,
-    cluster_id: RwLock<Option<String>>,
+    cluster_id: ClusterId,
     log_levels: Option<Arc<dyn LogLevels>>,
 }
-
-/// How long `GET /` (and startup) waits for the brokers to report the cluster id.
-const CLUSTER_ID_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 fn unknown(name: &str) -> HerderError {
     HerderError::NotFound(format!("Connector {name} not found"))
@@ -65,7 +61,7 @@ impl StandaloneHerder {
             store,
             configs: RwLock::new(BTreeMap::new()),
             ready: AtomicBool::new(false),
-            cluster_id: RwLock::new(None),
+            cluster_id: ClusterId::default(),
             log_levels,
         }
     }
@@ -170,21 +166,7 @@ impl StandaloneHerder {
 
     /// Looks the Kafka cluster id up (at startup; `GET /` retries while unknown).
     pub async fn lookup_cluster_id(&self) -> Option<String> {
-        if let Some(id) = self.cluster_id.read().ok().and_then(|c| c.clone()) {
-            return Some(id);
-        }
-        let mut props = client_config::worker_client_base(&self.worker.config().props);
-        props.set("client.id", "kconnect-cluster-id");
-        let lookup = tokio::task::spawn_blocking(move || Admin::new(&props).ok()?.cluster_id());
-        let id = tokio::time::timeout(CLUSTER_ID_TIMEOUT, lookup)
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .flatten();
-        if let (Some(id), Ok(mut c)) = (&id, self.cluster_id.write()) {
-            *c = Some(id.clone());
-        }
-        id
+        self.cluster_id.get(&self.worker.config().props).await
     }
 
     fn secrets(&self, config: &ConfigMap) -> HashSet<String> {
