@@ -177,3 +177,19 @@ pub(crate) fn apply_patch(
         .entry(crate::config::keys::NAME.into())
         .or_insert_with(|| name.to_string());
 }
+
+/// Whether a configuration's `connector.class` names a source or a sink connector of
+/// `registry` (`Unknown` when it names none).
+pub(crate) fn connector_kind(
+    registry: &crate::plugins::Registry,
+    config: &ConfigMap,
+) -> ConnectorKind {
+    match config
+        .get(crate::config::keys::CONNECTOR_CLASS)
+        .and_then(|c| registry.connector(c))
+    {
+        Some((_, crate::plugins::ConnectorFactory::Source(_))) => ConnectorKind::Source,
+        Some((_, crate::plugins::ConnectorFactory::Sink(_))) => ConnectorKind::Sink,
+        None => ConnectorKind::Unknown,
+    }
+}

@@ -145,12 +145,18 @@ pub struct Worker {
     cluster: Option<mpsc::UnboundedSender<assigned::GeneratedTasks>>,
 }
 
-fn config_errors(problems: Vec<String>) -> ConnectError {
-    ConnectError::Config(ConfigError::general(format!(
+/// Java's message for a connector configuration with `problems`.
+pub fn invalid_config_message(problems: &[impl AsRef<str>]) -> String {
+    let problems: Vec<&str> = problems.iter().map(AsRef::as_ref).collect();
+    format!(
         "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
         problems.len(),
         problems.join("\n")
-    )))
+    )
+}
+
+fn config_errors(problems: Vec<String>) -> ConnectError {
+    ConnectError::Config(ConfigError::general(invalid_config_message(&problems)))
 }
 
 impl Worker {

@@ -17,11 +17,11 @@ use super::runtime::RuntimeView;
 use super::signing::verify;
 use crate::config::keys::CONNECTOR_CLASS;
 use crate::herder::cluster_id::ClusterId;
+use crate::herder::connector_kind;
 use crate::herder::{
     passwords, validation, ConfigInfos, ConnectorInfo, ConnectorKind, HerderError, HerderResult,
     TaskIdInfo,
 };
-use crate::plugins::ConnectorFactory;
 use crate::storage::config_state::ConfigState;
 use crate::storage::kafka_config_store::KafkaConfigStore;
 use crate::storage::kafka_status_store::KafkaStatusStore;
@@ -123,14 +123,7 @@ impl DistributedHerder {
     }
 
     pub(super) fn kind_of(&self, config: &ConfigMap) -> ConnectorKind {
-        match config
-            .get(CONNECTOR_CLASS)
-            .and_then(|c| self.worker.registry().connector(c))
-        {
-            Some((_, ConnectorFactory::Source(_))) => ConnectorKind::Source,
-            Some((_, ConnectorFactory::Sink(_))) => ConnectorKind::Sink,
-            None => ConnectorKind::Unknown,
-        }
+        connector_kind(self.worker.registry(), config)
     }
 
     pub(super) fn info(

@@ -14,6 +14,7 @@ use crate::herder::{
 };
 use crate::storage::status_records::{StatusKey, StatusRecord};
 use crate::task::TaskId;
+use crate::worker::invalid_config_message;
 use crate::worker::TargetState;
 
 fn task_state(id: u32, s: &StatusRecord) -> TaskState {
@@ -41,11 +42,8 @@ impl DistributedHerder {
         }
         let infos = self.validate(config.clone()).await?;
         if infos.error_count > 0 {
-            let errors = infos.error_messages();
-            return Err(HerderError::BadRequest(format!(
-                "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
-                errors.len(),
-                errors.join("\n")
+            return Err(HerderError::BadRequest(invalid_config_message(
+                &infos.error_messages(),
             )));
         }
         if existing.is_some() && !allow_replace {

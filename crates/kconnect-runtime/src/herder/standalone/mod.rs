@@ -19,8 +19,9 @@ use super::{
 use crate::config::files::{ConnectorFile, InitialState};
 use crate::config::keys::CONNECTOR_CLASS;
 use crate::herder::cluster_id::ClusterId;
-use crate::plugins::ConnectorFactory;
+use crate::herder::connector_kind;
 use crate::rest::loggers::LogLevels;
+use crate::worker::invalid_config_message;
 use crate::worker::status::{trace, Status};
 use crate::worker::{plugin_call, TargetState, Worker};
 
@@ -174,14 +175,7 @@ impl StandaloneHerder {
     }
 
     fn kind_of(&self, config: &ConfigMap) -> ConnectorKind {
-        match config
-            .get(CONNECTOR_CLASS)
-            .and_then(|c| self.worker.registry().connector(c))
-        {
-            Some((_, ConnectorFactory::Source(_))) => ConnectorKind::Source,
-            Some((_, ConnectorFactory::Sink(_))) => ConnectorKind::Sink,
-            None => ConnectorKind::Unknown,
-        }
+        connector_kind(self.worker.registry(), config)
     }
 
     fn info(&self, name: &str, stored: &StoredConnector) -> ConnectorInfo {
@@ -218,11 +212,8 @@ impl StandaloneHerder {
         }
         let infos = self.validate(config.clone()).await?;
         if infos.error_count > 0 {
-            let errors = infos.error_messages();
-            return Err(HerderError::BadRequest(format!(
-                "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
-                errors.len(),
-                errors.join("\n")
+            return Err(HerderError::BadRequest(invalid_config_message(
+                &infos.error_messages(),
             )));
         }
         if existing.is_some() && !allow_replace {
