@@ -106,13 +106,7 @@ pub async fn run(
         .await
         .map_err(|e| config_error(format!("cannot listen on {}: {e}", listener.bind_address())))?;
     let port = tcp.local_addr().map(|a| a.port()).unwrap_or(listener.port);
-    let host = config
-        .props
-        .get("rest.advertised.host.name")
-        .cloned()
-        .filter(|h| !h.is_empty())
-        .or_else(|| Some(listener.host.clone()).filter(|h| !h.is_empty()))
-        .unwrap_or_else(|| "localhost".into());
+    let host = config.advertised_host();
     let worker_id = format!("{host}:{port}");
     let url = format!("http://{host}:{port}/");
     let bootstrap = config

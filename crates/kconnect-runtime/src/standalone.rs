@@ -92,13 +92,7 @@ pub async fn run(
             ))
         })?;
     let port = tcp.local_addr().map(|a| a.port()).unwrap_or(listener.port);
-    let host = config
-        .props
-        .get("rest.advertised.host.name")
-        .cloned()
-        .filter(|h| !h.is_empty())
-        .or_else(|| Some(listener.host.clone()).filter(|h| !h.is_empty()))
-        .unwrap_or_else(|| "localhost".into());
+    let host = config.advertised_host();
     let worker_id = format!("{host}:{port}");
     let status = Arc::new(StatusStore::new(&worker_id));
     let worker = Arc::new(Worker::new(config, registry, status, offsets));

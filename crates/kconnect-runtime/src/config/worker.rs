@@ -146,6 +146,22 @@ pub struct WorkerConfig {
 }
 
 impl WorkerConfig {
+    /// The host name this worker's REST API is advertised under: `rest.advertised.host.name`,
+    /// else the first listener's host, else `localhost`.
+    pub fn advertised_host(&self) -> String {
+        self.props
+            .get("rest.advertised.host.name")
+            .filter(|h| !h.is_empty())
+            .or_else(|| {
+                self.listeners
+                    .first()
+                    .map(|l| &l.host)
+                    .filter(|h| !h.is_empty())
+            })
+            .cloned()
+            .unwrap_or_else(|| "localhost".into())
+    }
+
     /// Parses and validates; unknown keys are logged as warnings, as Java does.
     pub fn parse(props: ConfigMap) -> Result<Self, ConfigError> {
         let def = worker_config_def();
