@@ -1,11 +1,19 @@
-//! Test support: starts a real Kafka-protocol broker (Tansu, in-memory storage) on a free
-//! loopback port, and reads or writes topics with plain clients so tests can check what
-//! kconnect put there.
+//! Test support: starts a real Apache Kafka broker (a single KRaft node from the pinned
+//! Kafka jars, with PLAINTEXT, SASL and TLS listeners on loopback) and reads or writes topics
+//! with plain clients so tests can check what kconnect put there.
 
 mod broker;
+mod broker_config;
+mod failure_log;
+pub mod kafka_dist;
+mod shared;
+pub mod tls;
 mod topics;
 
 pub use broker::Broker;
+pub use broker_config::{Listener, Ports, SASL_MECHANISMS};
+pub use kafka_dist::{TEST_PASSWORD, TEST_USER};
+pub use tls::TlsFiles;
 pub use topics::{ConsumedRecord, TopicReader};
 
 /// A free TCP port on the loopback interface.
@@ -14,4 +22,17 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or(0)
+}
+
+/// A name no other test of any run uses: `prefix` followed by a process-unique counter and
+/// random digits. Tests sharing a broker name their topics, groups and connectors with it.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{prefix}-{}-{n}-{nanos:x}", std::process::id())
 }

@@ -6,6 +6,8 @@ use kconnect_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
 use kconnect_kafka::rdkafka::message::{Headers, Message};
 use kconnect_kafka::rdkafka::{Offset, TopicPartitionList};
 
+use kconnect_kafka::ClientProps;
+
 use crate::Broker;
 
 /// One record read from a topic.
@@ -31,9 +33,13 @@ pub struct TopicReader {
 }
 
 impl TopicReader {
-    /// A reader connected to `broker`.
+    /// A reader connected to `broker`'s PLAINTEXT listener.
     pub fn new(broker: &Broker) -> Self {
-        let mut props = broker.client_props();
+        Self::with_props(broker.client_props())
+    }
+
+    /// A reader with these client properties (e.g. [`Broker::secure_client_props`]).
+    pub fn with_props(mut props: ClientProps) -> Self {
         props
             .set("group.id", "kconnect-testkit-reader")
             .set("enable.auto.commit", "false");
