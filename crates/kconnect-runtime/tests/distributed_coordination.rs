@@ -107,17 +107,18 @@ fn start_worker(broker: &Broker, name: &str, ledger: Arc<Ledger>, leader: Leader
                             state.on_stopped();
                             ledger.start(&name, &start);
                             if again {
-                                rejoin.rejoin();
+                                rejoin.rejoin("confirming changes");
                             }
                             if let Some(delay) = rejoin_after {
                                 let r = rejoin.clone();
                                 tokio::spawn(async move {
                                     tokio::time::sleep(delay).await;
-                                    r.rejoin();
+                                    r.rejoin("scheduled delay elapsed");
                                 });
                             }
                         }
-                        Reaction::CatchUpAndRejoin { .. } | Reaction::Rejoin => rejoin.rejoin(),
+                        Reaction::CatchUpAndRejoin { .. } => rejoin.retry("config behind"),
+                        Reaction::Retry { reason } => rejoin.retry(&reason),
                     }
                 }
                 GroupEvent::Rebalancing => ledger.stop(&name, &state.on_rebalancing()),

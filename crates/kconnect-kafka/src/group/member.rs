@@ -1,10 +1,13 @@
 //! The membership task: finds the coordinator, joins and syncs, reacts to what heartbeats
 //! report, rejoins on request and leaves on shutdown.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use super::client::{find_coordinator, Coordinator};
 use super::heartbeat::{self, Session, Signal};
@@ -18,9 +21,32 @@ const UNKNOWN_MEMBER_ID: i16 = 25;
 const REBALANCE_IN_PROGRESS: i16 = 27;
 const MEMBER_ID_REQUIRED: i16 = 79;
 
+/// Longest pause between rejoins after assignments that gave this member nothing usable.
+const MAX_RETRY_BACKOFF: Duration = Duration::from_secs(2);
+/// Rejoins within this window that count as a loop worth a warning.
+const LOOP_WINDOW: Duration = Duration::from_secs(10);
+/// How many rejoins within [`LOOP_WINDOW`] are reported at warn level.
+const LOOP_REJOINS: usize = 20;
+
+/// Why the application asks to rejoin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RejoinRequest {
+    reason: String,
+    /// The last assignment gave nothing usable (empty, unreadable, or unchanged while work
+    /// is waiting): rejoin after a growing, jittered backoff instead of at once.
+    retry: bool,
+}
+
 enum Command {
-    Rejoin,
+    Rejoin(RejoinRequest),
     Leave(oneshot::Sender<()>),
+}
+
+fn send_rejoin(commands: &mpsc::UnboundedSender<Command>, reason: &str, retry: bool) {
+    let _ = commands.send(Command::Rejoin(RejoinRequest {
+        reason: reason.to_string(),
+        retry,
+    }));
 }
 
 /// Asks a running membership to rejoin; cheap to clone and hand to other tasks.
@@ -30,10 +56,38 @@ pub struct RejoinHandle {
 }
 
 impl RejoinHandle {
-    /// Asks for a rebalance (rejoins with fresh metadata).
-    pub fn rejoin(&self) {
-        let _ = self.commands.send(Command::Rejoin);
+    /// Asks for a rebalance now, because something changed (`reason` is logged). The member
+    /// rejoins with changed metadata, so every coordinator starts a new generation.
+    pub fn rejoin(&self, reason: &str) {
+        send_rejoin(&self.commands, reason, false);
     }
+
+    /// Asks for a rebalance because the last assignment gave nothing usable (`reason` is
+    /// logged): the member rejoins with changed metadata after a backoff that grows with
+    /// each such request in a row (from `retry.backoff.ms` up to 2 s, with jitter).
+    pub fn retry(&self, reason: &str) {
+        send_rejoin(&self.commands, reason, true);
+    }
+}
+
+/// A random factor in [0.8, 1.2) for backoffs, so members do not rejoin in lockstep.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    0.8 + (hasher.finish() % 4_000) as f64 / 10_000.0
+}
+
+/// The pause before the `attempt`-th retry in a row (1-based).
+fn retry_backoff(base: Duration, attempt: u32) -> Duration {
+    let base = base.max(Duration::from_millis(10));
+    let grown = base.saturating_mul(1 << attempt.saturating_sub(1).min(10));
+    grown.min(MAX_RETRY_BACKOFF.max(base)).mul_f64(jitter())
 }
 
 /// A running group membership. Dropping it stops the membership without leaving the group
@@ -66,6 +120,14 @@ struct Membership {
     generation: i32,
     /// The coordinator said a rebalance is in progress since the last completed join.
     rebalance_signalled: bool,
+    /// Why the next join happens, if the application asked for it.
+    next_rejoin: Option<RejoinRequest>,
+    /// Retries (rejoins after unusable assignments) in a row.
+    retries: u32,
+    /// When recent rejoins happened, to report loops.
+    recent_rejoins: VecDeque<Instant>,
+    /// When a loop was last reported.
+    loop_reported: Option<Instant>,
 }
 
 impl GroupMember {
@@ -89,6 +151,10 @@ impl GroupMember {
             member_id: String::new(),
             generation: -1,
             rebalance_signalled: false,
+            next_rejoin: None,
+            retries: 0,
+            recent_rejoins: VecDeque::new(),
+            loop_reported: None,
         };
         let main = tokio::spawn(membership.run(commands));
         let member = Self {
@@ -99,9 +165,9 @@ impl GroupMember {
         (member, events_rx)
     }
 
-    /// Asks for a rebalance (rejoins with fresh metadata).
-    pub fn rejoin(&self) {
-        let _ = self.commands.send(Command::Rejoin);
+    /// Asks for a rebalance now (see [`RejoinHandle::rejoin`]).
+    pub fn rejoin(&self, reason: &str) {
+        send_rejoin(&self.commands, reason, false);
     }
 
     /// A handle other tasks can use to request rebalances.
@@ -144,13 +210,19 @@ impl Membership {
                     }
                 }
             }
+            if let Some(request) = self.next_rejoin.take() {
+                if self.prepare_rejoin(request, &mut commands).await {
+                    return;
+                }
+            }
             // A join in flight is finished, not abandoned, before leaving: a broker may apply
-            // a JoinGroup after a LeaveGroup sent meanwhile (Tansu holds follower joins for
-            // a few seconds), which would bring the departed member back.
+            // a JoinGroup after a LeaveGroup sent meanwhile (some brokers hold follower joins
+            // for a few seconds), which would bring the departed member back.
             let step = self.join_and_sync().await;
             loop {
                 match commands.try_recv() {
-                    Ok(Command::Rejoin) => {}
+                    // The join that just completed carried metadata as fresh as the request.
+                    Ok(Command::Rejoin(_)) => {}
                     Ok(Command::Leave(ack)) => return self.leave(Some(ack)).await,
                     Err(mpsc::error::TryRecvError::Disconnected) => return self.leave(None).await,
                     Err(mpsc::error::TryRecvError::Empty) => break,
@@ -182,12 +254,82 @@ impl Membership {
         Ok(coordinator)
     }
 
+    /// Before a rejoin the application asked for: logs it, waits the backoff if it is a
+    /// retry, and varies the metadata so that the coordinator starts a new generation even
+    /// when nothing else in the metadata changed (a coordinator may otherwise answer from
+    /// the round it stored). True if a leave was requested meanwhile.
+    async fn prepare_rejoin(
+        &mut self,
+        request: RejoinRequest,
+        commands: &mut mpsc::UnboundedReceiver<Command>,
+    ) -> bool {
+        let now = Instant::now();
+        self.recent_rejoins.push_back(now);
+        while self
+            .recent_rejoins
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > LOOP_WINDOW)
+        {
+            self.recent_rejoins.pop_front();
+        }
+        let looping = self.recent_rejoins.len() >= LOOP_REJOINS
+            && self
+                .loop_reported
+                .is_none_or(|t| now.duration_since(t) > LOOP_WINDOW);
+        if looping {
+            self.loop_reported = Some(now);
+            tracing::warn!(
+                group = %self.config.group_id,
+                rejoins = self.recent_rejoins.len(),
+                reason = %request.reason,
+                "rejoining the group in a loop ({} rejoins in {:?}); latest reason: {}",
+                self.recent_rejoins.len(),
+                LOOP_WINDOW,
+                request.reason
+            );
+        }
+        let pause = if request.retry {
+            self.retries = self.retries.saturating_add(1);
+            Some(retry_backoff(self.config.retry_backoff, self.retries))
+        } else {
+            self.retries = 0;
+            None
+        };
+        tracing::debug!(
+            group = %self.config.group_id,
+            generation = self.generation,
+            reason = %request.reason,
+            backoff_ms = pause.map_or(0, |p| p.as_millis() as u64),
+            "rejoining the group"
+        );
+        if let Some(pause) = pause {
+            if self.pause_for(pause, commands).await {
+                return true;
+            }
+        }
+        self.protocol.vary_metadata();
+        false
+    }
+
     /// Waits `retry.backoff.ms`; true if a leave was requested meanwhile.
     async fn pause(&mut self, commands: &mut mpsc::UnboundedReceiver<Command>) -> bool {
+        self.pause_for(self.config.retry_backoff, commands).await
+    }
+
+    /// Waits `duration`; true if a leave was requested meanwhile. A rejoin request during the
+    /// wait is kept for the next join.
+    async fn pause_for(
+        &mut self,
+        duration: Duration,
+        commands: &mut mpsc::UnboundedReceiver<Command>,
+    ) -> bool {
         tokio::select! {
-            _ = tokio::time::sleep(self.config.retry_backoff) => false,
+            _ = tokio::time::sleep(duration) => false,
             command = commands.recv() => match command {
-                Some(Command::Rejoin) => false,
+                Some(Command::Rejoin(request)) => {
+                    self.note_rejoin(request);
+                    false
+                }
                 Some(Command::Leave(ack)) => { self.leave(Some(ack)).await; true }
                 None => { self.leave(None).await; true }
             },
@@ -199,6 +341,12 @@ impl Membership {
             return Step::Rediscover;
         };
         let protocols = self.protocol.metadata();
+        tracing::debug!(
+            group = %self.config.group_id,
+            member = %self.member_id,
+            generation = self.generation,
+            "sending JoinGroup"
+        );
         let join = match coordinator
             .join(&self.config, &self.member_id, &protocols)
             .await
@@ -230,8 +378,8 @@ impl Membership {
         }
         if self.rebalance_signalled && join.generation == self.generation {
             // The coordinator announced a rebalance but answered the rejoin with the same
-            // generation: it dropped a member without starting a new generation (Tansu does
-            // this when it evicts a member on a heartbeat). Rejoin with changed metadata, or
+            // generation: it dropped a member without starting a new generation (some brokers
+            // do this when they evict a member on a heartbeat). Rejoin with changed metadata, or
             // leave and join afresh; either starts one, so the remaining members' work is
             // reassigned.
             if self.protocol.vary_metadata() {
@@ -239,6 +387,13 @@ impl Membership {
                     generation = join.generation,
                     "rebalance announced without a new generation; rejoining with new metadata"
                 );
+                self.note_rejoin(RejoinRequest {
+                    reason: format!(
+                        "the coordinator kept generation {} after announcing a rebalance",
+                        join.generation
+                    ),
+                    retry: true,
+                });
                 return Step::Retry;
             }
             tracing::info!(
@@ -307,6 +462,14 @@ impl Membership {
         }
     }
 
+    /// Keeps the application's rejoin request for the next join; a change outranks a retry.
+    fn note_rejoin(&mut self, request: RejoinRequest) {
+        match &self.next_rejoin {
+            Some(current) if !current.retry && request.retry => {}
+            _ => self.next_rejoin = Some(request),
+        }
+    }
+
     /// Member of a generation: waits for a reason to rejoin. True when the member left.
     async fn stable(&mut self, commands: &mut mpsc::UnboundedReceiver<Command>) -> bool {
         loop {
@@ -346,7 +509,10 @@ impl Membership {
                     None => return true,
                 },
                 command = commands.recv() => match command {
-                    Some(Command::Rejoin) => return false,
+                    Some(Command::Rejoin(request)) => {
+                        self.note_rejoin(request);
+                        return false;
+                    }
                     Some(Command::Leave(ack)) => {
                         self.leave(Some(ack)).await;
                         return true;
@@ -379,5 +545,39 @@ impl Membership {
         if let Some(ack) = ack {
             let _ = ack.send(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_the_cap_with_jitter() {
+        let base = Duration::from_millis(100);
+        for attempt in 1..=20 {
+            let expected = base
+                .saturating_mul(1 << (attempt - 1).min(10))
+                .min(MAX_RETRY_BACKOFF);
+            let got = retry_backoff(base, attempt);
+            assert!(
+                got >= expected.mul_f64(0.8) && got < expected.mul_f64(1.2),
+                "attempt {attempt}: {got:?} not within 20% of {expected:?}"
+            );
+        }
+        // A base above the cap is kept: the cap never shortens retry.backoff.ms.
+        let long = Duration::from_secs(5);
+        assert!(retry_backoff(long, 3) >= long.mul_f64(0.8));
+    }
+
+    #[test]
+    fn jitter_varies() {
+        let values: std::collections::BTreeSet<u64> =
+            (0..50).map(|_| (jitter() * 10_000.0) as u64).collect();
+        assert!(values.len() > 10, "{values:?}");
+        assert!(
+            values.iter().all(|v| (8_000..12_000).contains(v)),
+            "{values:?}"
+        );
     }
 }

@@ -33,8 +33,11 @@ pub enum Reaction {
         /// Offset to read up to.
         config_offset: i64,
     },
-    /// The assignment was empty or unreadable: rejoin.
-    Rejoin,
+    /// The assignment was empty or unreadable: rejoin after a backoff.
+    Retry {
+        /// What was wrong with it.
+        reason: String,
+    },
 }
 
 /// What a member knows of its place in the group.
@@ -125,13 +128,23 @@ impl MemberState {
         self.leader_id = joined.leader_id.clone();
         self.protocol = ConnectProtocol::from_protocol_name(&joined.protocol);
         if joined.assignment.is_empty() {
-            return Reaction::Rejoin;
+            return Reaction::Retry {
+                reason: format!(
+                    "the assignment of generation {} was empty",
+                    joined.generation
+                ),
+            };
         }
         let assignment = match Assignment::decode(&joined.assignment) {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!("unreadable assignment: {e}");
-                return Reaction::Rejoin;
+                return Reaction::Retry {
+                    reason: format!(
+                        "the assignment of generation {} was unreadable: {e}",
+                        joined.generation
+                    ),
+                };
             }
         };
         self.leader_url = assignment.leader_url.clone();
@@ -342,9 +355,13 @@ mod tests {
         );
         let mut empty = joined("compatible", &mismatch);
         empty.assignment.clear();
-        assert_eq!(m.on_assigned(&empty), Reaction::Rejoin);
+        assert!(
+            matches!(m.on_assigned(&empty), Reaction::Retry { reason } if reason.contains("empty"))
+        );
         empty.assignment = vec![0xFF];
-        assert_eq!(m.on_assigned(&empty), Reaction::Rejoin);
+        assert!(
+            matches!(m.on_assigned(&empty), Reaction::Retry { reason } if reason.contains("unreadable"))
+        );
         assert!(!m.is_leader());
     }
 }

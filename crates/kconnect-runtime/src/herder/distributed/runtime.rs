@@ -166,9 +166,9 @@ impl DistributedRuntime {
         self.view.clone()
     }
 
-    /// Asks for a rebalance.
-    pub fn rejoin(&self) {
-        self.member.rejoin();
+    /// Asks for a rebalance; `reason` is logged.
+    pub fn rejoin(&self, reason: &str) {
+        self.member.rejoin(reason);
     }
 
     /// Stops applying assignments (the worker is shutting down); the membership stays until
@@ -247,13 +247,14 @@ impl Loop {
             }
             _ => {}
         }
-        match update {
-            ConfigUpdate::ConnectorConfig(_)
-            | ConfigUpdate::ConnectorRemoved(_)
-            | ConfigUpdate::TasksCommitted(_)
-            | ConfigUpdate::Inconsistent(_) => self.rejoin.rejoin(),
-            _ => {}
-        }
+        let reason = match &update {
+            ConfigUpdate::ConnectorConfig(c) => format!("connector {c} configured"),
+            ConfigUpdate::ConnectorRemoved(c) => format!("connector {c} removed"),
+            ConfigUpdate::TasksCommitted(c) => format!("task configurations of {c} committed"),
+            ConfigUpdate::Inconsistent(c) => format!("connector {c} inconsistent"),
+            _ => return,
+        };
+        self.rejoin.rejoin(&reason);
     }
 
     async fn on_event(&mut self, event: GroupEvent) {
@@ -310,7 +311,8 @@ impl Loop {
                     );
                     self.state.hand_back(&start);
                     self.publish_view();
-                    self.rejoin.rejoin();
+                    self.rejoin
+                        .rejoin("handing back work assigned from a config offset not read yet");
                     return;
                 }
                 self.maintain_session_key().await;
@@ -320,21 +322,29 @@ impl Loop {
                     self.publish_tasks(&snapshot, &connector, tasks).await;
                 }
                 if rejoin {
-                    self.rejoin.rejoin();
+                    let generation = self.state.generation();
+                    self.rejoin.rejoin(&format!(
+                        "confirming the changes of generation {generation}"
+                    ));
                 }
                 if let Some(delay) = rejoin_after {
                     let rejoin = self.rejoin.clone();
                     tokio::spawn(async move {
                         tokio::time::sleep(delay).await;
-                        rejoin.rejoin();
+                        rejoin.rejoin(&format!(
+                            "the scheduled rebalance delay of {} ms elapsed",
+                            delay.as_millis()
+                        ));
                     });
                 }
             }
             Reaction::CatchUpAndRejoin { config_offset } => {
                 self.catch_up(config_offset).await;
-                self.rejoin.rejoin();
+                self.rejoin.retry(&format!(
+                    "the leader's configuration was behind offset {config_offset}"
+                ));
             }
-            Reaction::Rejoin => self.rejoin.rejoin(),
+            Reaction::Retry { reason } => self.rejoin.retry(&reason),
         }
     }
 
