@@ -62,8 +62,28 @@ impl Admin {
     }
 
     /// Creates a topic; an already existing topic is not an error. Returns whether this call
-    /// created it.
+    /// created it, once the topic's partitions are visible in the cluster's metadata: a
+    /// broker answers the creation before every broker's metadata has the new topic, and a
+    /// client that looked it up meanwhile would find no partitions.
     pub async fn create_topic(&self, spec: &TopicSpec) -> Result<bool, KafkaError> {
+        let created = self.request_topic(spec).await?;
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        loop {
+            match self.partition_count(&spec.name) {
+                Ok(Some(_)) => return Ok(created),
+                Err(e) if tokio::time::Instant::now() >= deadline => return Err(e),
+                _ if tokio::time::Instant::now() >= deadline => {
+                    return Err(KafkaError::Client(format!(
+                        "topic {} was created but its partitions did not appear in the metadata within {:?}",
+                        spec.name, self.timeout
+                    )))
+                }
+                _ => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    }
+
+    async fn request_topic(&self, spec: &TopicSpec) -> Result<bool, KafkaError> {
         // -1 asks the broker for its default partition count / replication factor.
         let replication = i32::from(spec.replication_factor.max(-1));
         let partitions = spec.partitions.max(-1);
