@@ -125,29 +125,26 @@ impl Connection {
             .map_err(|e| GroupError::Protocol(format!("bad {key:?} response: {e}")))
     }
 
-    /// Asks the broker which API versions it supports and picks the highest kconnect speaks.
-    pub(crate) async fn negotiate(&mut self) -> Result<Versions, GroupError> {
+    async fn api_versions(&mut self) -> Result<ApiVersionsResponse, GroupError> {
         let response: ApiVersionsResponse = self
             .call(ApiKey::ApiVersions, 0, &ApiVersionsRequest::default(), None)
             .await?;
         if response.error_code != 0 {
             return Err(GroupError::Kafka(response.error_code, "ApiVersions".into()));
         }
-        let pick = |key: ApiKey, cap: i16| -> Result<i16, GroupError> {
-            let api = response
-                .api_keys
-                .iter()
-                .find(|a| a.api_key == key as i16)
-                .ok_or_else(|| GroupError::Unsupported(format!("{key:?}")))?;
-            let version = api.max_version.min(cap);
-            if version < api.min_version {
-                return Err(GroupError::Unsupported(format!(
-                    "{key:?} versions {}..{}",
-                    api.min_version, api.max_version
-                )));
-            }
-            Ok(version)
-        };
+        Ok(response)
+    }
+
+    /// The version of one API to use: the highest both the broker and kconnect (`cap`) speak.
+    pub(crate) async fn negotiate_one(&mut self, key: ApiKey, cap: i16) -> Result<i16, GroupError> {
+        let response = self.api_versions().await?;
+        pick_version(&response, key, cap)
+    }
+
+    /// Asks the broker which API versions it supports and picks the highest kconnect speaks.
+    pub(crate) async fn negotiate(&mut self) -> Result<Versions, GroupError> {
+        let response = self.api_versions().await?;
+        let pick = |key: ApiKey, cap: i16| pick_version(&response, key, cap);
         let mut v = [0i16; 5];
         for (slot, (key, cap)) in v.iter_mut().zip(CAPS) {
             *slot = pick(key, cap)?;
@@ -160,6 +157,22 @@ impl Connection {
             leave_group: v[4],
         })
     }
+}
+
+fn pick_version(response: &ApiVersionsResponse, key: ApiKey, cap: i16) -> Result<i16, GroupError> {
+    let api = response
+        .api_keys
+        .iter()
+        .find(|a| a.api_key == key as i16)
+        .ok_or_else(|| GroupError::Unsupported(format!("{key:?}")))?;
+    let version = api.max_version.min(cap);
+    if version < api.min_version {
+        return Err(GroupError::Unsupported(format!(
+            "{key:?} versions {}..{}",
+            api.min_version, api.max_version
+        )));
+    }
+    Ok(version)
 }
 
 impl From<std::io::Error> for GroupError {

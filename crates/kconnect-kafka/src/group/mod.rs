@@ -13,12 +13,14 @@ mod client;
 mod connection;
 mod heartbeat;
 mod member;
+mod offsets;
 
 use std::time::Duration;
 
 use thiserror::Error;
 
 pub use member::{GroupMember, RejoinHandle};
+pub use offsets::delete_offsets;
 
 /// How to reach and take part in the group.
 #[derive(Debug, Clone, PartialEq, Eq)]

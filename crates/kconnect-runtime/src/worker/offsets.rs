@@ -11,6 +11,7 @@ use std::time::Duration;
 use kconnect_api::record::OffsetMap;
 use kconnect_api::{ConfigMap, ConnectError, ConnectResult, TopicPartition};
 use kconnect_kafka::client_config;
+use kconnect_kafka::group::{delete_offsets, GroupConfig};
 use kconnect_kafka::groups::{self, GroupDeletion, PartitionOffset};
 
 use super::{plugin_call, Worker};
@@ -223,15 +224,32 @@ impl Worker {
         config: &ConnectorConfig,
         requested: Vec<(TopicPartition, Option<i64>)>,
     ) -> ConnectResult<()> {
-        if requested.iter().any(|(_, o)| o.is_none()) {
-            return Err(ConnectError::other(format!(
-                "Failed to alter consumer group offsets for connector {name}: removing the committed offset of a single partition (a null offset) needs Kafka's OffsetDelete API, which kconnect's Kafka client does not offer yet; reset all offsets with DELETE /connectors/{name}/offsets instead"
-            )));
+        let deletes: Vec<(String, i32)> = requested
+            .iter()
+            .filter(|(_, o)| o.is_none())
+            .map(|(tp, _)| (tp.topic.clone(), tp.partition))
+            .collect();
+        if !deletes.is_empty() {
+            let props = self.group_props(name, config);
+            let mut group = GroupConfig::new(
+                props.get("bootstrap.servers").unwrap_or_default(),
+                &format!("connect-{name}"),
+                "consumer",
+            );
+            group.client_id = format!("connector-adminclient-{name}");
+            delete_offsets(&group, &deletes).await.map_err(|e| {
+                ConnectError::other(format!(
+                    "Failed to delete consumer group offsets for connector {name}: {e}"
+                ))
+            })?;
         }
         let commits: Vec<PartitionOffset> = requested
             .into_iter()
             .filter_map(|(tp, o)| o.map(|o| (tp.topic, tp.partition, o)))
             .collect();
+        if commits.is_empty() {
+            return Ok(());
+        }
         let props = self.group_props(name, config);
         tokio::task::spawn_blocking(move || groups::commit_offsets(&props, &commits))
             .await
