@@ -8,7 +8,7 @@ use std::time::Duration;
 use kconnect_kafka::group::{
     GroupConfig, GroupEvent, GroupMember, GroupProtocol, Joined, LeaderContext,
 };
-use kconnect_testkit::Broker;
+use kconnect_testkit::{unique, Broker};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{timeout_at, Instant};
 
@@ -81,13 +81,14 @@ async fn assigned_with(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_join_elect_one_leader_and_rebalance_on_eviction_and_leave() {
-    let broker = Broker::start();
-    let (a, mut a_events) = start(&broker, "g1", "a");
+    let broker = Broker::shared();
+    let group = unique("g1");
+    let (a, mut a_events) = start(&broker, &group, "a");
     let first = assigned_with(&mut a_events, 1, Duration::from_secs(30)).await;
     assert_eq!(first.leader_id, first.member_id);
     assert_eq!(first.protocol, "list");
 
-    let (b, mut b_events) = start(&broker, "g1", "b");
+    let (b, mut b_events) = start(&broker, &group, "b");
     let b_joined = assigned_with(&mut b_events, 2, Duration::from_secs(30)).await;
     let a_joined = assigned_with(&mut a_events, 2, Duration::from_secs(30)).await;
     assert_eq!(a_joined.assignment, b_joined.assignment);
@@ -108,7 +109,7 @@ async fn members_join_elect_one_leader_and_rebalance_on_eviction_and_leave() {
     assert_eq!(alone.assignment, alone.member_id.as_bytes());
 
     // C joins, then leaves gracefully: A rebalances well before a session timeout.
-    let (c, mut c_events) = start(&broker, "g1", "c");
+    let (c, mut c_events) = start(&broker, &group, "c");
     assigned_with(&mut c_events, 2, Duration::from_secs(30)).await;
     assigned_with(&mut a_events, 2, Duration::from_secs(30)).await;
     let left = Instant::now();
@@ -124,9 +125,10 @@ async fn members_join_elect_one_leader_and_rebalance_on_eviction_and_leave() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heartbeats_continue_while_the_application_is_busy() {
-    let broker = Broker::start();
-    let (a, mut a_events) = start(&broker, "g2", "a");
-    let (b, mut b_events) = start(&broker, "g2", "b");
+    let broker = Broker::shared();
+    let group = unique("g2");
+    let (a, mut a_events) = start(&broker, &group, "a");
+    let (b, mut b_events) = start(&broker, &group, "b");
     assigned_with(&mut a_events, 2, Duration::from_secs(40)).await;
     assigned_with(&mut b_events, 2, Duration::from_secs(40)).await;
     // Neither application reads its events for two session timeouts (as if starting slow
@@ -134,7 +136,7 @@ async fn heartbeats_continue_while_the_application_is_busy() {
     // lists three.
     let busy_until = Instant::now() + SESSION * 2;
     tokio::time::sleep_until(busy_until).await;
-    let (c, mut c_events) = start(&broker, "g2", "c");
+    let (c, mut c_events) = start(&broker, &group, "c");
     assigned_with(&mut c_events, 3, Duration::from_secs(40)).await;
     assigned_with(&mut a_events, 3, Duration::from_secs(40)).await;
     assigned_with(&mut b_events, 3, Duration::from_secs(40)).await;

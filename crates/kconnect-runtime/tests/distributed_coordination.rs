@@ -20,7 +20,7 @@ use kconnect_runtime::herder::distributed::ConnectProtocol;
 use kconnect_runtime::storage::config_records::ConfigRecord;
 use kconnect_runtime::storage::config_state::ConfigState;
 use kconnect_runtime::task::TaskId;
-use kconnect_testkit::Broker;
+use kconnect_testkit::{unique, Broker};
 
 mod distributed_support;
 use distributed_support::{all_owned_by, wait_for, Ledger};
@@ -29,9 +29,11 @@ use tokio::time::Instant;
 
 const SESSION: Duration = Duration::from_millis(6_000);
 const CONVERGE: Duration = Duration::from_secs(60);
-/// Crash to all work running elsewhere: the session timeout, then rounds in which Tansu
-/// holds every follower's JoinGroup for 3 s (a new leader needs members to confirm what they
-/// run before it hands out work).
+/// Crash to all work running elsewhere: the session timeout, after which the coordinator
+/// removes the crashed member and starts a rebalance, then the rounds of the new leader (it
+/// first has every member confirm what it runs, then hands out the crashed member's work).
+/// Each round ends once every survivor has rejoined, which each does at its next heartbeat
+/// (every 500 ms) or as soon as it applied the previous assignment.
 const FAILOVER_BOUND: Duration = Duration::from_secs(6 + 15);
 
 /// Three connectors with two tasks each.
@@ -66,7 +68,13 @@ struct TestWorker {
 /// Name of the worker that led the last generation any worker saw.
 type Leader = Arc<Mutex<String>>;
 
-fn start_worker(broker: &Broker, name: &str, ledger: Arc<Ledger>, leader: Leader) -> TestWorker {
+fn start_worker(
+    broker: &Broker,
+    group: &str,
+    name: &str,
+    ledger: Arc<Ledger>,
+    leader: Leader,
+) -> TestWorker {
     let snapshot = config();
     let source: ConfigSource = Arc::new(move || snapshot.clone());
     let local = Arc::new(Mutex::new(LocalAssignment::default()));
@@ -77,7 +85,7 @@ fn start_worker(broker: &Broker, name: &str, ledger: Arc<Ledger>, leader: Leader
         source,
         local.clone(),
     ));
-    let mut cfg = GroupConfig::new(&broker.bootstrap(), "coordination", "connect");
+    let mut cfg = GroupConfig::new(&broker.bootstrap(), group, "connect");
     cfg.client_id = name.into();
     cfg.session_timeout = SESSION;
     cfg.heartbeat_interval = Duration::from_millis(500);
@@ -131,7 +139,8 @@ fn start_worker(broker: &Broker, name: &str, ledger: Arc<Ledger>, leader: Leader
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn work_runs_once_fails_over_rebalances_on_join_and_on_leave() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
+    let group = unique("coordination");
     let (ledger, mut changes) = Ledger::new();
     let ledger = Arc::new(ledger);
     let leader: Leader = Arc::default();
@@ -140,7 +149,7 @@ async fn work_runs_once_fails_over_rebalances_on_join_and_on_leave() {
     for name in ["a", "b", "c"] {
         workers.insert(
             name.into(),
-            start_worker(&broker, name, ledger.clone(), leader.clone()),
+            start_worker(&broker, &group, name, ledger.clone(), leader.clone()),
         );
     }
     wait_for(&ledger, &mut changes, CONVERGE, "three-way balance", |o| {
@@ -169,7 +178,7 @@ async fn work_runs_once_fails_over_rebalances_on_join_and_on_leave() {
     let stops_before = ledger.stopped.lock().unwrap().len();
     workers.insert(
         "d".into(),
-        start_worker(&broker, "d", ledger.clone(), leader.clone()),
+        start_worker(&broker, &group, "d", ledger.clone(), leader.clone()),
     );
     let mut three = survivors.clone();
     three.push("d");

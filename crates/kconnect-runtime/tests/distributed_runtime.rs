@@ -19,7 +19,7 @@ use kconnect_runtime::herder::distributed::WorkSet;
 use kconnect_runtime::storage::config_state::ConfigState;
 use kconnect_runtime::storage::internal_topics::{ensure_topic, InternalTopic};
 use kconnect_runtime::storage::kafka_config_store::KafkaConfigStore;
-use kconnect_testkit::Broker;
+use kconnect_testkit::{unique, Broker};
 use tokio::sync::mpsc;
 
 mod distributed_support;
@@ -73,11 +73,13 @@ impl TaskConfigForwarder for DirectForwarder {
     }
 }
 
+/// The properties every worker of one test shares: a group and a config topic of the
+/// test's own.
 fn worker_props(broker: &Broker) -> BTreeMap<String, String> {
     [
         ("bootstrap.servers", broker.bootstrap()),
-        ("group.id", "runtime".into()),
-        ("config.storage.topic", "rt-configs".into()),
+        ("group.id", unique("runtime")),
+        ("config.storage.topic", unique("rt-configs")),
         ("config.storage.replication.factor", "1".into()),
         ("session.timeout.ms", "6000".into()),
         ("heartbeat.interval.ms", "500".into()),
@@ -96,20 +98,21 @@ fn store(
 ) {
     let (producer, consumer) = InternalTopic::Config.clients(props);
     let (tx, rx) = mpsc::unbounded_channel();
-    let store = KafkaConfigStore::start("rt-configs", &producer, &consumer, TIMEOUT, tx).unwrap();
+    let topic = &props["config.storage.topic"];
+    let store = KafkaConfigStore::start(topic, &producer, &consumer, TIMEOUT, tx).unwrap();
     (Arc::new(store), rx)
 }
 
 fn start(
     broker: &Broker,
+    props: &BTreeMap<String, String>,
     name: &str,
     ledger: &Arc<Ledger>,
     admin: &Arc<KafkaConfigStore>,
 ) -> DistributedRuntime {
-    let props = worker_props(broker);
-    let config = DistributedConfig::parse(&props).unwrap();
+    let config = DistributedConfig::parse(props).unwrap();
     let group = config.group_config(&broker.bootstrap(), name);
-    let (store, updates) = store(&props);
+    let (store, updates) = store(props);
     let runner = Arc::new(FakeRunner {
         name: name.into(),
         ledger: ledger.clone(),
@@ -139,7 +142,7 @@ fn connector(name: &str, tasks: usize) -> ConfigMap {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connectors_from_the_config_topic_run_exactly_once() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let props = worker_props(&broker);
     ensure_topic(
         &broker.admin(),
@@ -154,7 +157,7 @@ async fn connectors_from_the_config_topic_run_exactly_once() {
     let ledger = Arc::new(ledger);
     let workers: Vec<DistributedRuntime> = ["a", "b", "c"]
         .iter()
-        .map(|n| start(&broker, n, &ledger, &admin))
+        .map(|n| start(&broker, &props, n, &ledger, &admin))
         .collect();
 
     admin

@@ -23,7 +23,7 @@ use kconnect_runtime::plugins::Registry;
 use kconnect_runtime::storage::FileOffsetStore;
 use kconnect_runtime::worker::status::StatusStore;
 use kconnect_runtime::worker::{TargetState, Worker};
-use kconnect_testkit::{Broker, TopicReader};
+use kconnect_testkit::{unique, Broker, TopicReader};
 
 /// What the test sink saw: records written, `put` calls.
 #[derive(Default)]
@@ -127,8 +127,12 @@ fn envelope(s: &str) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retriable_puts_are_redelivered_and_reported_records_reach_the_dead_letter_queue() {
-    let broker = Broker::start();
-    broker.create_topic("in", 1).await;
+    let broker = Broker::shared();
+    let topic = unique("in");
+    // The connector's name also names its consumer group (`connect-<name>`).
+    let name = unique("flaky");
+    let dlq_topic = unique("flaky-dlq");
+    broker.create_topic(&topic, 1).await;
     let values: Vec<String> = (0..6)
         .map(|i| {
             if i % 3 == 1 {
@@ -138,12 +142,10 @@ async fn retriable_puts_are_redelivered_and_reported_records_reach_the_dead_lett
             }
         })
         .collect();
-    let mut producer_props = broker.client_props();
-    producer_props.set("batch.num.messages", "1");
-    let producer: BaseProducer = producer_props.to_rdkafka().create().unwrap();
+    let producer: BaseProducer = broker.client_props().to_rdkafka().create().unwrap();
     for v in &values {
         let payload = envelope(v);
-        let record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to("in").payload(&payload[..]);
+        let record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&topic).payload(&payload[..]);
         producer.send(record).map_err(|(e, _)| e).unwrap();
     }
     producer.flush(Duration::from_secs(30)).unwrap();
@@ -203,12 +205,12 @@ async fn retriable_puts_are_redelivered_and_reported_records_reach_the_dead_lett
     worker
         .start_connector(
             config_map(&[
-                ("name", "flaky"),
+                ("name", &name),
                 ("connector.class", "com.example.FlakySinkConnector"),
-                ("topics", "in"),
+                ("topics", &topic),
                 ("errors.tolerance", "all"),
                 ("errors.retry.delay.max.ms", "100"),
-                ("errors.deadletterqueue.topic.name", "flaky-dlq"),
+                ("errors.deadletterqueue.topic.name", &dlq_topic),
                 ("errors.deadletterqueue.topic.replication.factor", "1"),
                 ("errors.deadletterqueue.context.headers.enable", "true"),
             ]),
@@ -224,14 +226,14 @@ async fn retriable_puts_are_redelivered_and_reported_records_reach_the_dead_lett
         .collect();
     let deadline = Instant::now() + Duration::from_secs(60);
     while target.lock().unwrap().written.len() < good.len() {
-        let tasks = status.tasks("flaky");
+        let tasks = status.tasks(&name);
         assert!(
             Instant::now() < deadline,
             "the sink did not receive everything: {tasks:?}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let dlq = TopicReader::new(&broker).read("flaky-dlq", 1, 3, Duration::from_secs(5));
+    let dlq = TopicReader::new(&broker).read(&dlq_topic, 1, 3, Duration::from_secs(5));
     worker.stop_all().await;
 
     let t = target.lock().unwrap();

@@ -20,24 +20,30 @@ use kconnect_runtime::storage::status_records::{StatusKey, StatusRecord, TopicSt
 use kconnect_runtime::task::TaskId;
 use kconnect_runtime::worker::status::State;
 use kconnect_runtime::worker::TargetState;
-use kconnect_testkit::{Broker, TopicReader};
+use kconnect_testkit::{unique, Broker, TopicReader};
 use tokio::sync::mpsc;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
+/// Worker properties with a group and internal topics of the test's own.
 fn worker(broker: &Broker) -> BTreeMap<String, String> {
     config_map(&[
         ("bootstrap.servers", &broker.bootstrap()),
-        ("group.id", "stores"),
-        ("config.storage.topic", "connect-configs"),
+        ("group.id", &unique("stores")),
+        ("config.storage.topic", &unique("connect-configs")),
         ("config.storage.replication.factor", "1"),
-        ("offset.storage.topic", "connect-offsets"),
+        ("offset.storage.topic", &unique("connect-offsets")),
         ("offset.storage.partitions", "3"),
         ("offset.storage.replication.factor", "1"),
-        ("status.storage.topic", "connect-status"),
+        ("status.storage.topic", &unique("connect-status")),
         ("status.storage.partitions", "2"),
         ("status.storage.replication.factor", "1"),
     ])
+}
+
+/// The name of the `kind` topic (`config`, `offset` or `status`) in worker properties `w`.
+fn topic<'a>(w: &'a BTreeMap<String, String>, kind: &str) -> &'a str {
+    &w[&format!("{kind}.storage.topic")]
 }
 
 async fn create_topics(broker: &Broker, w: &BTreeMap<String, String>) {
@@ -52,9 +58,9 @@ async fn create_topics(broker: &Broker, w: &BTreeMap<String, String>) {
         // A second worker starting finds the topics there.
         ensure_topic(&admin, t, &spec).await.unwrap();
     }
-    assert_eq!(admin.partition_count("connect-configs").unwrap(), Some(1));
-    assert_eq!(admin.partition_count("connect-offsets").unwrap(), Some(3));
-    assert_eq!(admin.partition_count("connect-status").unwrap(), Some(2));
+    assert_eq!(admin.partition_count(topic(w, "config")).unwrap(), Some(1));
+    assert_eq!(admin.partition_count(topic(w, "offset")).unwrap(), Some(3));
+    assert_eq!(admin.partition_count(topic(w, "status")).unwrap(), Some(2));
 }
 
 fn config_store(
@@ -63,13 +69,13 @@ fn config_store(
     let (producer, consumer) = InternalTopic::Config.clients(w);
     let (tx, rx) = mpsc::unbounded_channel();
     let store =
-        KafkaConfigStore::start("connect-configs", &producer, &consumer, TIMEOUT, tx).unwrap();
+        KafkaConfigStore::start(topic(w, "config"), &producer, &consumer, TIMEOUT, tx).unwrap();
     (store, rx)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn config_store_round_trips_through_the_topic_in_java_format() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let w = worker(&broker);
     create_topics(&broker, &w).await;
     let (a, _) = config_store(&w);
@@ -118,7 +124,7 @@ async fn config_store_round_trips_through_the_topic_in_java_format() {
     assert!(seen.contains(&ConfigUpdate::TasksCommitted("src".into())));
     assert!(seen.contains(&ConfigUpdate::ConnectorRemoved("gone".into())));
 
-    let records = TopicReader::new(&broker).read("connect-configs", 1, 9, TIMEOUT);
+    let records = TopicReader::new(&broker).read(topic(&w, "config"), 1, 9, TIMEOUT);
     let kv: Vec<(String, Option<String>)> = records
         .iter()
         .map(|r| {
@@ -163,7 +169,7 @@ async fn config_store_round_trips_through_the_topic_in_java_format() {
             "DEBUG".into()
         )]
     );
-    let last = TopicReader::new(&broker).read("connect-configs", 1, 10, TIMEOUT);
+    let last = TopicReader::new(&broker).read(topic(&w, "config"), 1, 10, TIMEOUT);
     assert_eq!(
         last[9].key.as_deref(),
         Some(&b"logger-cluster-org.apache.kafka.connect"[..])
@@ -173,11 +179,11 @@ async fn config_store_round_trips_through_the_topic_in_java_format() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_and_offset_stores_share_state_between_workers() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let w = worker(&broker);
     create_topics(&broker, &w).await;
     let (sp, sc) = InternalTopic::Status.clients(&w);
-    let a = KafkaStatusStore::start("connect-status", &sp, &sc, TIMEOUT).unwrap();
+    let a = KafkaStatusStore::start(topic(&w, "status"), &sp, &sc, TIMEOUT).unwrap();
     let task = StatusKey::Task(TaskId {
         connector: "my-conn".into(),
         task: 3,
@@ -201,7 +207,7 @@ async fn status_and_offset_stores_share_state_between_workers() {
         generation: 4,
     };
     assert!(!a.put_safe(&task, &stale).await.unwrap());
-    let b = KafkaStatusStore::start("connect-status", &sp, &sc, TIMEOUT).unwrap();
+    let b = KafkaStatusStore::start(topic(&w, "status"), &sp, &sc, TIMEOUT).unwrap();
     b.read_to_end().await.unwrap();
     assert_eq!(b.tasks("my-conn"), vec![(3, running.clone())]);
     assert_eq!(b.connectors(), vec!["my-conn".to_string()]);
@@ -235,11 +241,11 @@ async fn status_and_offset_stores_share_state_between_workers() {
     assert_eq!(a.topics("my-conn"), vec![audit.clone()]);
     assert_eq!(a.topic("my-conn", "orders"), None);
     // A worker starting later sees the same.
-    let c = KafkaStatusStore::start("connect-status", &sp, &sc, TIMEOUT).unwrap();
+    let c = KafkaStatusStore::start(topic(&w, "status"), &sp, &sc, TIMEOUT).unwrap();
     c.read_to_end().await.unwrap();
     assert_eq!(c.topics("my-conn"), vec![audit]);
     // On the topic: Java's key and value bytes, partitioned as Java's producer would.
-    let records = TopicReader::new(&broker).read("connect-status", 2, 6, TIMEOUT);
+    let records = TopicReader::new(&broker).read(topic(&w, "status"), 2, 6, TIMEOUT);
     let mut topic_records: Vec<(i64, String, Option<String>)> = records
         .iter()
         .filter_map(|r| {
@@ -276,7 +282,7 @@ async fn status_and_offset_stores_share_state_between_workers() {
         .any(|(_, k, v)| k == "status-topic-audit-log:connector-my-conn" && v.is_some()));
 
     let (op, oc) = InternalTopic::Offsets.clients(&w);
-    let offsets = KafkaOffsetStore::start("connect-offsets", &op, &oc, TIMEOUT).unwrap();
+    let offsets = KafkaOffsetStore::start(topic(&w, "offset"), &op, &oc, TIMEOUT).unwrap();
     let entries: Vec<(Vec<u8>, Option<Vec<u8>>)> = (0..6)
         .map(|i| {
             (
@@ -286,24 +292,24 @@ async fn status_and_offset_stores_share_state_between_workers() {
         })
         .collect();
     offsets.put_all(entries.clone()).await.unwrap();
-    let other = KafkaOffsetStore::start("connect-offsets", &op, &oc, TIMEOUT).unwrap();
+    let other = KafkaOffsetStore::start(topic(&w, "offset"), &op, &oc, TIMEOUT).unwrap();
     other.read_to_end().await.unwrap();
     for (k, v) in &entries {
         assert_eq!(other.get(k), v.clone());
     }
     // Keys land where Java's producer would put them.
-    for r in TopicReader::new(&broker).read("connect-offsets", 3, 6, TIMEOUT) {
+    for r in TopicReader::new(&broker).read(topic(&w, "offset"), 3, 6, TIMEOUT) {
         assert_eq!(r.partition, partition_for_key(r.key.as_deref().unwrap(), 3));
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_config_topic_with_several_partitions_is_refused() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let w = worker(&broker);
     let admin = broker.admin();
     let wrong = TopicSpec {
-        name: "connect-configs".into(),
+        name: topic(&w, "config").into(),
         partitions: 2,
         replication_factor: 1,
         configs: vec![],

@@ -17,7 +17,7 @@ use kconnect_kafka::rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 use kconnect_kafka::ClientProps;
 use kconnect_runtime::worker::status::State;
 use kconnect_runtime::worker::TargetState;
-use kconnect_testkit::Broker;
+use kconnect_testkit::{unique, Broker};
 use support::scripted_sink::{produce, setup, written, Script, SINK};
 use support::{committed_offset, registry, until, Harness};
 
@@ -25,18 +25,21 @@ const WAIT: Duration = Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_pre_commit_rewinds_to_the_committed_offsets_instead_of_failing() {
-    let broker = Broker::start();
-    broker.create_topic("flush", 1).await;
-    produce(&broker.client_props(), "flush", 1, 10);
+    let broker = Broker::shared();
+    // The topic and the connector (so its group `connect-<name>` too) have one name.
+    let name = unique("flush");
+    let group = format!("connect-{name}");
+    broker.create_topic(&name, 1).await;
+    produce(&broker.client_props(), &name, 1, 10);
     let s = setup(
-        "flush",
+        &name,
         Script {
             fail_first_pre_commit: true,
             ..Script::default()
         },
     );
     let h = Harness::new(&broker.bootstrap(), &[], registry(None, Some(s.factory)));
-    h.start("flush", SINK, &[("topics", "flush")], TargetState::Started)
+    h.start(&name, SINK, &[("topics", &name)], TargetState::Started)
         .await;
     // What was delivered before the failed pre_commit comes again, from offset 0.
     until(
@@ -47,15 +50,15 @@ async fn a_failing_pre_commit_rewinds_to_the_committed_offsets_instead_of_failin
             let all = w.len();
             w.sort_unstable();
             w.dedup();
-            (all > 10 && w.len() == 10) || h.task_state("flush") == Some(State::Failed)
+            (all > 10 && w.len() == 10) || h.task_state(&name) == Some(State::Failed)
         },
     )
     .await;
     assert_eq!(
-        h.task_state("flush"),
+        h.task_state(&name),
         Some(State::Running),
         "{}",
-        h.task_status("flush")
+        h.task_status(&name)
     );
     h.worker.stop_all().await;
     let w = written(&s.log);
@@ -64,33 +67,30 @@ async fn a_failing_pre_commit_rewinds_to_the_committed_offsets_instead_of_failin
         "offset 0 not delivered again: {w:?}"
     );
     assert_eq!(
-        committed_offset(&broker.client_props(), "connect-flush", "flush", 0),
+        committed_offset(&broker.client_props(), &group, &name, 0),
         Some(10)
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_commits_synchronously_and_closes_the_partitions_before_stop() {
-    let broker = Broker::start();
-    broker.create_topic("shutdown", 1).await;
-    produce(&broker.client_props(), "shutdown", 1, 10);
-    let s = setup("shutdown", Script::default());
+    let broker = Broker::shared();
+    let name = unique("shutdown");
+    let group = format!("connect-{name}");
+    broker.create_topic(&name, 1).await;
+    produce(&broker.client_props(), &name, 1, 10);
+    let s = setup(&name, Script::default());
     let h = Harness::new(
         &broker.bootstrap(),
         // Only the shutdown commits.
         &[("offset.flush.interval.ms", "600000")],
         registry(None, Some(s.factory)),
     );
-    h.start(
-        "shutdown",
-        SINK,
-        &[("topics", "shutdown")],
-        TargetState::Started,
-    )
-    .await;
+    h.start(&name, SINK, &[("topics", &name)], TargetState::Started)
+        .await;
     until("every record written", WAIT, || written(&s.log).len() >= 10).await;
     assert_eq!(
-        committed_offset(&broker.client_props(), "connect-shutdown", "shutdown", 0),
+        committed_offset(&broker.client_props(), &group, &name, 0),
         None
     );
     h.worker.stop_all().await;
@@ -102,7 +102,7 @@ async fn stopping_commits_synchronously_and_closes_the_partitions_before_stop() 
         "{calls:?}"
     );
     assert_eq!(
-        committed_offset(&broker.client_props(), "connect-shutdown", "shutdown", 0),
+        committed_offset(&broker.client_props(), &group, &name, 0),
         Some(10)
     );
 }
@@ -146,31 +146,28 @@ async fn a_failed_asynchronous_commit_is_sent_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revocation_runs_pre_commit_close_and_a_commit_before_the_partitions_leave() {
-    let broker = Broker::start();
-    broker.create_topic("revoked", 2).await;
-    produce(&broker.client_props(), "revoked", 2, 5);
-    let s = setup("revoked", Script::default());
+    let broker = Broker::shared();
+    let name = unique("revoked");
+    let group = format!("connect-{name}");
+    broker.create_topic(&name, 2).await;
+    produce(&broker.client_props(), &name, 2, 5);
+    let s = setup(&name, Script::default());
     let h = Harness::new(
         &broker.bootstrap(),
         // Only revocations and the shutdown commit.
         &[("offset.flush.interval.ms", "600000")],
         registry(None, Some(s.factory)),
     );
-    h.start(
-        "revoked",
-        SINK,
-        &[("topics", "revoked")],
-        TargetState::Started,
-    )
-    .await;
+    h.start(&name, SINK, &[("topics", &name)], TargetState::Started)
+        .await;
     until("every record written", WAIT, || written(&s.log).len() >= 10).await;
     // A second member joins the group: the task's partitions are revoked, then it gets a share.
     let mut props = broker.client_props();
     props
-        .set("group.id", "connect-revoked")
+        .set("group.id", &group)
         .set("enable.auto.commit", "false");
     let other: BaseConsumer = props.to_rdkafka().create().unwrap();
-    other.subscribe(&["revoked"]).unwrap();
+    other.subscribe(&[name.as_str()]).unwrap();
     let deadline = Instant::now() + WAIT;
     let reopened = |calls: &[String]| {
         calls
@@ -192,49 +189,40 @@ async fn a_revocation_runs_pre_commit_close_and_a_commit_before_the_partitions_l
     let close = calls.iter().position(|c| c == "close [0, 1]").unwrap();
     assert_eq!(calls[close - 1], "pre_commit [(0, 5), (1, 5)]", "{calls:?}");
     let client = broker.client_props();
-    assert_eq!(
-        committed_offset(&client, "connect-revoked", "revoked", 0),
-        Some(5)
-    );
-    assert_eq!(
-        committed_offset(&client, "connect-revoked", "revoked", 1),
-        Some(5)
-    );
+    assert_eq!(committed_offset(&client, &group, &name, 0), Some(5));
+    assert_eq!(committed_offset(&client, &group, &name, 1), Some(5));
     drop(other);
     h.worker.stop_all().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pausing_the_connector_commits_what_was_delivered() {
-    let broker = Broker::start();
-    broker.create_topic("pausing", 1).await;
-    produce(&broker.client_props(), "pausing", 1, 10);
-    let s = setup("pausing", Script::default());
+    let broker = Broker::shared();
+    let name = unique("pausing");
+    let group = format!("connect-{name}");
+    broker.create_topic(&name, 1).await;
+    produce(&broker.client_props(), &name, 1, 10);
+    let s = setup(&name, Script::default());
     let h = Harness::new(
         &broker.bootstrap(),
         // No periodic commit during the test.
         &[("offset.flush.interval.ms", "600000")],
         registry(None, Some(s.factory)),
     );
-    h.start(
-        "pausing",
-        SINK,
-        &[("topics", "pausing")],
-        TargetState::Started,
-    )
-    .await;
+    h.start(&name, SINK, &[("topics", &name)], TargetState::Started)
+        .await;
     until("every record written", WAIT, || written(&s.log).len() >= 10).await;
     h.worker
-        .set_target("pausing", TargetState::Paused)
+        .set_target(&name, TargetState::Paused)
         .await
         .unwrap();
     until("the task reports PAUSED", WAIT, || {
-        h.task_state("pausing") == Some(State::Paused)
+        h.task_state(&name) == Some(State::Paused)
     })
     .await;
     let client = broker.client_props();
     until("the offsets committed while paused", WAIT, || {
-        committed_offset(&client, "connect-pausing", "pausing", 0) == Some(10)
+        committed_offset(&client, &group, &name, 0) == Some(10)
     })
     .await;
     assert!(s

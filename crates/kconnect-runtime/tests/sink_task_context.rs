@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use kconnect_runtime::worker::TargetState;
-use kconnect_testkit::Broker;
+use kconnect_testkit::{unique, Broker};
 use support::scripted_sink::{produce, range, setup, written, Script, SINK};
 use support::{committed_offset, registry, until, Harness};
 
@@ -19,24 +19,23 @@ const WAIT: Duration = Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_after_a_requested_offset_are_delivered_again_not_lost() {
-    let broker = Broker::start();
-    broker.create_topic("rewind", 1).await;
-    produce(&broker.client_props(), "rewind", 1, 10);
+    let broker = Broker::shared();
+    // The topic and the connector (so its group `connect-<name>` too) have one name.
+    let name = unique("rewind");
+    // The ten records are one batch: the rewind to the middle of the first `put` seeks into
+    // the middle of that batch.
+    broker.create_topic(&name, 1).await;
+    produce(&broker.client_props(), &name, 1, 10);
     let s = setup(
-        "rewind",
+        &name,
         Script {
             rewind_in_first_put: true,
             ..Script::default()
         },
     );
     let h = Harness::new(&broker.bootstrap(), &[], registry(None, Some(s.factory)));
-    h.start(
-        "rewind",
-        SINK,
-        &[("topics", "rewind")],
-        TargetState::Started,
-    )
-    .await;
+    h.start(&name, SINK, &[("topics", &name)], TargetState::Started)
+        .await;
     until("every record written", WAIT, || written(&s.log).len() >= 10).await;
     h.worker.stop_all().await;
     assert_eq!(
@@ -45,31 +44,28 @@ async fn records_after_a_requested_offset_are_delivered_again_not_lost() {
         "each record once, in order"
     );
     assert_eq!(
-        committed_offset(&broker.client_props(), "connect-rewind", "rewind", 0),
+        committed_offset(&broker.client_props(), &format!("connect-{name}"), &name, 0),
         Some(10)
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offsets_requested_in_open_are_where_the_partitions_start() {
-    let broker = Broker::start();
-    broker.create_topic("start-at", 1).await;
-    produce(&broker.client_props(), "start-at", 1, 10);
+    let broker = Broker::shared();
+    let name = unique("start-at");
+    // Offset 6 is in the middle of the batch of ten.
+    broker.create_topic(&name, 1).await;
+    produce(&broker.client_props(), &name, 1, 10);
     let s = setup(
-        "start-at",
+        &name,
         Script {
             start_at: Some(6),
             ..Script::default()
         },
     );
     let h = Harness::new(&broker.bootstrap(), &[], registry(None, Some(s.factory)));
-    h.start(
-        "start-at",
-        SINK,
-        &[("topics", "start-at")],
-        TargetState::Started,
-    )
-    .await;
+    h.start(&name, SINK, &[("topics", &name)], TargetState::Started)
+        .await;
     until("the last record written", WAIT, || {
         written(&s.log).contains(&(0, 9))
     })
@@ -80,24 +76,20 @@ async fn offsets_requested_in_open_are_where_the_partitions_start() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partition_the_task_paused_delivers_nothing_until_resumed() {
-    let broker = Broker::start();
-    broker.create_topic("paused", 2).await;
-    produce(&broker.client_props(), "paused", 2, 5);
+    let broker = Broker::shared();
+    let name = unique("paused");
+    broker.create_topic(&name, 2).await;
+    produce(&broker.client_props(), &name, 2, 5);
     let s = setup(
-        "paused",
+        &name,
         Script {
             pause: Some(1),
             ..Script::default()
         },
     );
     let h = Harness::new(&broker.bootstrap(), &[], registry(None, Some(s.factory)));
-    h.start(
-        "paused",
-        SINK,
-        &[("topics", "paused")],
-        TargetState::Started,
-    )
-    .await;
+    h.start(&name, SINK, &[("topics", &name)], TargetState::Started)
+        .await;
     until("partition 0 written", WAIT, || {
         written(&s.log).contains(&(0, 4))
     })

@@ -16,7 +16,7 @@ use kconnect_api::{
 };
 use kconnect_runtime::worker::status::State;
 use kconnect_runtime::worker::TargetState;
-use kconnect_testkit::Broker;
+use kconnect_testkit::{unique, Broker};
 use support::scripted_sink::{produce, setup, written, Script, SINK};
 use support::{committed_offset, registry, until, Harness};
 
@@ -80,10 +80,12 @@ impl Converter for DownConverter {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_a_sink_task_while_a_converter_is_retried_is_a_clean_stop() {
-    let broker = Broker::start();
-    broker.create_topic("retrying", 1).await;
-    produce(&broker.client_props(), "retrying", 1, 3);
-    let s = setup("retrying", Script::default());
+    let broker = Broker::shared();
+    // The topic and the connector (so its group `connect-<name>` too) have one name.
+    let name = unique("retrying");
+    broker.create_topic(&name, 1).await;
+    produce(&broker.client_props(), &name, 1, 3);
+    let s = setup(&name, Script::default());
     let mut registry = registry(None, Some(s.factory));
     let attempts = Arc::new(AtomicUsize::new(0));
     let counter = attempts.clone();
@@ -93,10 +95,10 @@ async fn stopping_a_sink_task_while_a_converter_is_retried_is_a_clean_stop() {
     });
     let h = Harness::new(&broker.bootstrap(), &[], registry);
     h.start(
-        "retrying",
+        &name,
         SINK,
         &[
-            ("topics", "retrying"),
+            ("topics", &name),
             ("value.converter", "com.example.DownConverter"),
             ("errors.retry.timeout", "-1"),
             ("errors.retry.delay.max.ms", "20"),
@@ -110,15 +112,15 @@ async fn stopping_a_sink_task_while_a_converter_is_retried_is_a_clean_stop() {
     .await;
     h.worker.stop_all().await;
     assert_eq!(
-        h.task_state("retrying"),
+        h.task_state(&name),
         Some(State::Unassigned),
         "{}",
-        h.task_status("retrying")
+        h.task_status(&name)
     );
     assert!(written(&s.log).is_empty());
     // Nothing was skipped: the records are still to be consumed.
     assert_eq!(
-        committed_offset(&broker.client_props(), "connect-retrying", "retrying", 0),
+        committed_offset(&broker.client_props(), &format!("connect-{name}"), &name, 0),
         None
     );
 }

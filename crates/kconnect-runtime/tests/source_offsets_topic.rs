@@ -19,16 +19,17 @@ use kconnect_runtime::storage::internal_json::InternalJson;
 use kconnect_runtime::storage::internal_topics::{ensure_topic, InternalTopic};
 use kconnect_runtime::storage::kafka_offset_store::KafkaOffsetStore;
 use kconnect_runtime::worker::TargetState;
-use kconnect_testkit::{Broker, TopicReader};
+use kconnect_testkit::{unique, Broker, TopicReader};
 use support::{registry, until, Harness, SourceFactory};
 
 const SOURCE: &str = "com.example.TestSourceConnector";
 const TIMEOUT: Duration = Duration::from_secs(20);
 const RECORDS: i64 = 10;
 
-/// Sends `RECORDS` records of one source partition, then nothing; remembers the offset it
-/// found committed when it started.
+/// Sends `RECORDS` records of one source partition to `topic`, then nothing; remembers the
+/// offset it found committed when it started.
 struct Counting {
+    topic: String,
     next: i64,
     found: Arc<Mutex<Option<Option<OffsetMap>>>>,
 }
@@ -60,7 +61,7 @@ impl SourceTask for Counting {
         self.next += 1;
         Ok(vec![SourceRecord {
             record: ConnectRecord {
-                topic: "offsets-out".into(),
+                topic: self.topic.clone(),
                 value: Value::String(format!("record {}", self.next)),
                 ..Default::default()
             },
@@ -74,21 +75,24 @@ impl SourceTask for Counting {
     }
 }
 
-fn factory(found: &Arc<Mutex<Option<Option<OffsetMap>>>>) -> SourceFactory {
+fn factory(topic: &str, found: &Arc<Mutex<Option<Option<OffsetMap>>>>) -> SourceFactory {
     let found = found.clone();
+    let topic = topic.to_string();
     Arc::new(move || {
         Box::new(Counting {
+            topic: topic.clone(),
             next: 0,
             found: found.clone(),
         })
     })
 }
 
+/// Worker properties with a group and an offsets topic of the test's own.
 fn worker_props(broker: &Broker) -> BTreeMap<String, String> {
     [
         ("bootstrap.servers", broker.bootstrap()),
-        ("group.id", "offsets-topic".to_string()),
-        ("offset.storage.topic", "offsets-topic-offsets".to_string()),
+        ("group.id", unique("offsets-topic")),
+        ("offset.storage.topic", unique("offsets-topic-offsets")),
         ("offset.storage.partitions", "3".to_string()),
         ("offset.storage.replication.factor", "1".to_string()),
     ]
@@ -100,14 +104,15 @@ fn worker_props(broker: &Broker) -> BTreeMap<String, String> {
 fn offsets_store(w: &BTreeMap<String, String>) -> Arc<KafkaOffsetStore> {
     let (producer, consumer) = InternalTopic::Offsets.clients(w);
     Arc::new(
-        KafkaOffsetStore::start("offsets-topic-offsets", &producer, &consumer, TIMEOUT).unwrap(),
+        KafkaOffsetStore::start(&w["offset.storage.topic"], &producer, &consumer, TIMEOUT).unwrap(),
     )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn source_offsets_go_straight_to_the_offsets_topic_and_are_read_back_elsewhere() {
-    let broker = Broker::start();
-    broker.create_topic("offsets-out", 1).await;
+    let broker = Broker::shared();
+    let out = unique("offsets-out");
+    broker.create_topic(&out, 1).await;
     let w = worker_props(&broker);
     let spec = InternalTopic::Offsets.spec(&w).unwrap();
     ensure_topic(&broker.admin(), InternalTopic::Offsets, &spec)
@@ -121,7 +126,7 @@ async fn source_offsets_go_straight_to_the_offsets_topic_and_are_read_back_elsew
     let first = Harness::with_offsets(
         &broker.bootstrap(),
         &[],
-        registry(Some(factory(&found)), None),
+        registry(Some(factory(&out, &found)), None),
         Some(offsets_store(&w)),
     );
     first.start("src", SOURCE, &[], TargetState::Started).await;
@@ -148,7 +153,7 @@ async fn source_offsets_go_straight_to_the_offsets_topic_and_are_read_back_elsew
     }
     // On the topic in Java's format: the JSON key and value bytes.
     let records = TopicReader::new(&broker).read(
-        "offsets-topic-offsets",
+        &w["offset.storage.topic"],
         3,
         RECORDS as usize,
         Duration::from_secs(3),
@@ -170,7 +175,7 @@ async fn source_offsets_go_straight_to_the_offsets_topic_and_are_read_back_elsew
     let second = Harness::with_offsets(
         &broker.bootstrap(),
         &[],
-        registry(Some(factory(&resumed)), None),
+        registry(Some(factory(&out, &resumed)), None),
         Some(offsets_store(&w)),
     );
     second.start("src", SOURCE, &[], TargetState::Started).await;

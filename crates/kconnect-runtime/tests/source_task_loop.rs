@@ -22,7 +22,7 @@ use kconnect_api::{
 };
 use kconnect_runtime::worker::status::State;
 use kconnect_runtime::worker::TargetState;
-use kconnect_testkit::Broker;
+use kconnect_testkit::{unique, Broker};
 use support::{registry, until, Harness, SourceFactory};
 
 const SOURCE: &str = "com.example.TestSourceConnector";
@@ -335,7 +335,7 @@ type Committed = Arc<Mutex<Vec<(String, Option<RecordMetadata>)>>>;
 
 /// Sends `values` once, each to the topic named before its `:`, and records `commit_record`.
 struct CommitRecording {
-    values: Vec<(&'static str, &'static str)>,
+    values: Vec<(String, &'static str)>,
     committed: Committed,
 }
 
@@ -358,7 +358,7 @@ impl SourceTask for CommitRecording {
                 offset.insert("position".into(), Value::Int64(i as i64));
                 SourceRecord {
                     record: ConnectRecord {
-                        topic: topic.into(),
+                        topic,
                         value: Value::String(value.into()),
                         ..Default::default()
                     },
@@ -396,13 +396,21 @@ impl SourceTask for CommitRecording {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commit_record_is_called_for_sent_and_dropped_records() {
-    let broker = Broker::start();
-    broker.create_topic("out", 1).await;
+    let broker = Broker::shared();
+    let out = unique("out");
+    broker.create_topic(&out, 1).await;
     let committed: Committed = Arc::default();
     let shared = committed.clone();
+    let topic = out.clone();
     let factory: SourceFactory = Arc::new(move || {
+        // "dropped" is never sent: the filter drops its record before it reaches Kafka.
         Box::new(CommitRecording {
-            values: vec![("out", "a"), ("out", "b"), ("dropped", "c"), ("out", "d")],
+            values: vec![
+                (topic.clone(), "a"),
+                (topic.clone(), "b"),
+                ("dropped".to_string(), "c"),
+                (topic.clone(), "d"),
+            ],
             committed: shared.clone(),
         }) as Box<dyn SourceTask>
     });
@@ -458,7 +466,7 @@ async fn commit_record_is_called_for_sent_and_dropped_records() {
         assert_eq!(
             landed(value),
             Some(RecordMetadata {
-                topic: "out".into(),
+                topic: out.clone(),
                 partition: 0,
                 offset,
             }),

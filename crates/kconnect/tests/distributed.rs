@@ -1,8 +1,10 @@
 //! End-to-end tests of `kconnect distributed`: three worker processes on loopback sharing a
-//! group on a real (Tansu) broker. Connectors created through any worker run exactly once
+//! group on a real Apache Kafka broker. Connectors created through any worker run exactly once
 //! across the cluster; leader-only requests reaching a follower are forwarded; the work of
 //! a worker killed with SIGKILL moves to the survivors within the documented bound, and the
-//! file → topic → file pipeline loses no line (at-least-once).
+//! file → topic → file pipeline loses no line (at-least-once). The broker is shared by the
+//! test run: the group (hence the internal topics), the topic and the connector names (a
+//! sink's consumer group is named after it) are unique to the test.
 
 #![allow(clippy::unwrap_used)]
 
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::cluster::start_cluster;
 use common::{append_lines, lines, Kconnect};
-use kconnect_testkit::Broker;
+use kconnect_testkit::{unique, Broker};
 use serde_json::{json, Value};
 
 /// `session.timeout.ms` of the test workers plus the rebalance rounds documented in
@@ -61,13 +63,16 @@ async fn until_delivered(input: &Path, output: &Path, timeout: Duration, logs: &
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_workers_run_each_connector_once_forward_writes_and_survive_a_kill() {
-    let broker = Broker::start();
-    broker.create_topic("dist-lines", 1).await;
+    let broker = Broker::shared();
+    let topic = unique("dist-lines");
+    // "sink-..." sorts before "src-...", as "sink" before "src".
+    let (src, sink) = (unique("src"), unique("sink"));
+    broker.create_topic(&topic, 1).await;
     let root = tempfile::tempdir().unwrap();
     let input = root.path().join("input.txt");
     let output = root.path().join("output.txt");
     append_lines(&input, 0, 2_000);
-    let mut workers = start_cluster(&broker, root.path(), "dist-e2e", 3).await;
+    let mut workers = start_cluster(&broker, root.path(), &unique("dist-e2e"), 3).await;
 
     // Created through two different workers: at least one of them is a follower, whose
     // request is forwarded to the leader.
@@ -75,9 +80,9 @@ async fn three_workers_run_each_connector_once_forward_writes_and_survive_a_kill
         .call(
             "POST",
             "/connectors",
-            Some(json!({"name": "src", "config": {
+            Some(json!({"name": src, "config": {
                 "connector.class": "FileStreamSource", "tasks.max": "1",
-                "file": input.display().to_string(), "topic": "dist-lines"}})),
+                "file": input.display().to_string(), "topic": topic}})),
         )
         .await;
     assert_eq!(status, 201, "{body}");
@@ -85,9 +90,9 @@ async fn three_workers_run_each_connector_once_forward_writes_and_survive_a_kill
         .call(
             "POST",
             "/connectors",
-            Some(json!({"name": "sink", "config": {
+            Some(json!({"name": sink, "config": {
                 "connector.class": "FileStreamSink", "tasks.max": "1",
-                "file": output.display().to_string(), "topics": "dist-lines"}})),
+                "file": output.display().to_string(), "topics": topic}})),
         )
         .await;
     assert_eq!(status, 201, "{body}");
@@ -95,7 +100,7 @@ async fn three_workers_run_each_connector_once_forward_writes_and_survive_a_kill
         .call(
             "POST",
             "/connectors",
-            Some(json!({"name": "sink", "config": {"connector.class": "FileStreamSink", "topics": "x"}})),
+            Some(json!({"name": sink, "config": {"connector.class": "FileStreamSink", "topics": "x"}})),
         )
         .await;
     assert_eq!(status, 409, "a duplicate is refused wherever it is sent");
@@ -105,14 +110,14 @@ async fn three_workers_run_each_connector_once_forward_writes_and_survive_a_kill
     for w in &workers {
         // Each worker lists what its copy of the config topic holds (read asynchronously).
         w.until("/connectors", "both connectors listed", |n| {
-            n == &json!(["sink", "src"])
+            n == &json!([sink, src])
         })
         .await;
-        let src = running_on(w, "src", 1).await;
-        let sink = running_on(w, "sink", 1).await;
+        let src_on = running_on(w, &src, 1).await;
+        let sink_on = running_on(w, &sink, 1).await;
         for (kind, owners) in [
-            ("connectors", [&src[0], &sink[0]]),
-            ("tasks", [&src[1], &sink[1]]),
+            ("connectors", [&src_on[0], &sink_on[0]]),
+            ("tasks", [&src_on[1], &sink_on[1]]),
         ] {
             let per_worker: Vec<usize> = workers
                 .iter()
@@ -137,7 +142,7 @@ async fn three_workers_run_each_connector_once_forward_writes_and_survive_a_kill
     );
 
     // Kill the worker running the source task mid-stream, then keep writing.
-    let src_owner = running_on(&workers[0], "src", 1).await[1].clone();
+    let src_owner = running_on(&workers[0], &src, 1).await[1].clone();
     let victim = workers
         .iter()
         .position(|w| w.worker_id() == src_owner)
@@ -149,8 +154,8 @@ async fn three_workers_run_each_connector_once_forward_writes_and_survive_a_kill
     let survivor = &workers[(victim + 1) % 3];
     let deadline = killed_at + FAILOVER_BOUND;
     loop {
-        let (_, s) = survivor.get("/connectors/src/status").await;
-        let (_, k) = survivor.get("/connectors/sink/status").await;
+        let (_, s) = survivor.get(&format!("/connectors/{src}/status")).await;
+        let (_, k) = survivor.get(&format!("/connectors/{sink}/status")).await;
         let moved = |s: &Value| {
             s["connector"]["state"] == "RUNNING"
                 && s["connector"]["worker_id"] != src_owner.as_str()

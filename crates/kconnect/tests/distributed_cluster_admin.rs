@@ -1,5 +1,7 @@
 //! End-to-end tests of the cluster-wide admin state of `kconnect distributed`: three worker
-//! processes on loopback sharing a group on a real (Tansu) broker.
+//! processes on loopback sharing a group on a real Apache Kafka broker. The broker is shared
+//! by the test run: the group (hence the internal topics) and the source's topic are unique
+//! to the test.
 //!
 //! * Active topics (KIP-558): the topic a source task writes to is listed by
 //!   `GET /connectors/{c}/topics` on every worker, not only the one running the task (the
@@ -19,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use common::cluster::{start_cluster, wait_healthy};
 use common::{append_lines, Kconnect};
-use kconnect_testkit::{Broker, TopicReader};
+use kconnect_testkit::{unique, Broker, TopicReader};
 use serde_json::{json, Value};
 
 const LOGGER: &str = "kconnect_runtime::herder";
@@ -38,12 +40,13 @@ async fn topics_everywhere(workers: &[Kconnect], name: &str, want: &Value, what:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn active_topics_and_cluster_log_levels_are_shared_by_every_worker() {
-    let broker = Broker::start();
-    broker.create_topic("admin-lines", 1).await;
+    let broker = Broker::shared();
+    let (group, topic) = (unique("dist-admin"), unique("admin-lines"));
+    broker.create_topic(&topic, 1).await;
     let root = tempfile::tempdir().unwrap();
     let input = root.path().join("input.txt");
     append_lines(&input, 0, 20);
-    let workers = start_cluster(&broker, root.path(), "dist-admin", 3).await;
+    let workers = start_cluster(&broker, root.path(), &group, 3).await;
 
     let (status, body) = workers[0]
         .call(
@@ -51,7 +54,7 @@ async fn active_topics_and_cluster_log_levels_are_shared_by_every_worker() {
             "/connectors",
             Some(json!({"name": "src", "config": {
                 "connector.class": "FileStreamSource", "tasks.max": "1",
-                "file": input.display().to_string(), "topic": "admin-lines"}})),
+                "file": input.display().to_string(), "topic": topic}})),
         )
         .await;
     assert_eq!(status, 201, "{body}");
@@ -70,7 +73,7 @@ async fn active_topics_and_cluster_log_levels_are_shared_by_every_worker() {
     topics_everywhere(
         &workers,
         "src",
-        &topics("src", &["admin-lines"]),
+        &topics("src", &[topic.as_str()]),
         "topic listed",
     )
     .await;
@@ -135,7 +138,7 @@ async fn active_topics_and_cluster_log_levels_are_shared_by_every_worker() {
     topics_everywhere(
         &workers,
         "src",
-        &topics("src", &["admin-lines"]),
+        &topics("src", &[topic.as_str()]),
         "topic listed again",
     )
     .await;
@@ -159,7 +162,12 @@ async fn active_topics_and_cluster_log_levels_are_shared_by_every_worker() {
     loop {
         // The newest record of each key, read from the whole status topic.
         let mut newest: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
-        for r in reader.read("dist-admin-status", 2, usize::MAX, Duration::from_secs(1)) {
+        for r in reader.read(
+            &format!("{group}-status"),
+            2,
+            usize::MAX,
+            Duration::from_secs(1),
+        ) {
             if let Some(key) = r.key {
                 newest.insert(key, r.value);
             }
@@ -183,7 +191,7 @@ async fn active_topics_and_cluster_log_levels_are_shared_by_every_worker() {
     }
 
     // A worker joining later reads the level record at startup and ignores it.
-    let mut late = Kconnect::new_distributed(&root.path().join("late"), &broker, "dist-admin", "");
+    let mut late = Kconnect::new_distributed(&root.path().join("late"), &broker, &group, "");
     late.start_distributed();
     wait_healthy(&late).await;
     let (status, level) = late.get(&format!("/admin/loggers/{LOGGER}")).await;

@@ -1,5 +1,7 @@
 //! End-to-end tests of group membership changes in `kconnect distributed`: worker processes
-//! on loopback sharing a group on a real (Tansu) broker, running Datagen connectors.
+//! on loopback sharing a group on a real Apache Kafka broker, running Datagen connectors. The
+//! broker is shared by the test run: each test's group (hence its internal topics) is unique
+//! and names the topics its connectors write to.
 //!
 //! * A worker joining a running cluster takes its share of the connectors and of the tasks
 //!   (each worker ends up with the floor or the ceiling of the average), only work that
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use common::cluster::{plain, wait_healthy};
 use common::Kconnect;
 use kconnect_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
-use kconnect_testkit::{Broker, TopicReader};
+use kconnect_testkit::{unique, Broker, TopicReader};
 use serde_json::{json, Value};
 
 /// The connectors of each test: name and `tasks.max`. Four connector instances and six
@@ -33,31 +35,34 @@ const CONNECTORS: [(&str, u32); 4] = [("gen0", 2), ("gen1", 2), ("gen2", 1), ("g
 /// tasks make progress, little enough to keep the machine quiet.
 const RATE: u32 = 20;
 
-/// How long work may take to settle after it is created or after a worker joins: each
-/// rebalance round with a follower costs Tansu's 3 s join pause, and moving work takes a
-/// revocation round and an assignment round (docs/DISTRIBUTED.md).
+/// How long work may take to settle after it is created or after a worker joins: moving work
+/// takes a revocation round and an assignment round (docs/DISTRIBUTED.md), and the broker
+/// completes each round only once every member rejoined (members learn of a rebalance from
+/// their next heartbeat, every 500 ms).
 const SETTLE_BOUND: Duration = Duration::from_secs(40);
 
 /// How long a placement must stay the same to count as settled: longer than one more
-/// rebalance round (3 s follower pause) plus a status report (500 ms).
+/// rebalance round (every member rejoins after its next heartbeat) plus a status report
+/// (500 ms).
 const STABLE_FOR: Duration = Duration::from_secs(4);
 
 /// `session.timeout.ms` of the graceful-leave test: far longer than a leave takes, so work
 /// that moves before it did so because the worker left, not because it was evicted.
 const LONG_SESSION: Duration = Duration::from_secs(45);
 
-/// From SIGTERM to every connector and task of the stopped worker running elsewhere.
-/// docs/DISTRIBUTED.md measures a graceful leave on Tansu converging within 3-9 s: work
-/// starts moving within a second of the LeaveGroup, and each rebalance round with a
-/// follower costs Tansu's 3 s join pause. The worker that leaves here is the leader, which
-/// adds a round: the new leader first has every member confirm what it runs (7-14 s
-/// measured). The process also stops its own work first (under a second). The margin is
-/// for other builds sharing the machine; the bound stays far below [`LONG_SESSION`], so an
-/// eviction cannot explain the move.
+/// From SIGTERM to every connector and task of the stopped worker running elsewhere. The
+/// LeaveGroup starts a rebalance at once: the remaining members learn of it from their next
+/// heartbeat (500 ms) and rejoin, and the broker completes the round once both have. The
+/// worker that leaves here is the leader, which adds a round: the new leader first has every
+/// member confirm what it runs, then hands out the work that was the leader's. The process
+/// also stops its own work first (under a second). The margin is for other builds and tests
+/// sharing the machine; the bound stays far below [`LONG_SESSION`], so an eviction cannot
+/// explain the move.
 const LEAVE_BOUND: Duration = Duration::from_secs(20);
 
 /// From SIGTERM to the process's exit: stopping paced Datagen tasks, copying offsets and
-/// sending LeaveGroup (after finishing a join held by Tansu's 3 s pause, if one is in flight).
+/// sending LeaveGroup (after finishing a JoinGroup in flight, if any: the broker answers it
+/// once the other members rejoined too).
 const EXIT_BOUND: Duration = Duration::from_secs(10);
 
 /// A connector instance (`task` is `None`) or one of its tasks.
@@ -80,9 +85,9 @@ impl fmt::Display for Unit {
 /// Where every connector instance and task runs: unit → worker id.
 type Placement = BTreeMap<Unit, String>;
 
-/// The topic a connector of [`CONNECTORS`] writes to.
-fn topic(connector: &str) -> String {
-    format!("membership-{connector}")
+/// The topic a connector of [`CONNECTORS`] writes to in the test whose group is `group`.
+fn topic(group: &str, connector: &str) -> String {
+    format!("{group}-{connector}")
 }
 
 /// Starts worker `w<n>` of `group` (with `extra` worker properties) under `root`.
@@ -93,15 +98,15 @@ fn start_worker(broker: &Broker, root: &Path, group: &str, n: usize, extra: &str
 }
 
 /// Creates the topics and the paced Datagen connectors of [`CONNECTORS`] through `via`, a
-/// worker that is alone in its group. Each request is repeated until the worker knows it
-/// leads the group (before that it answers 409: no leader to forward to).
-async fn create_connectors(broker: &Broker, via: &Kconnect) {
+/// worker that is alone in its group `group`. Each request is repeated until the worker
+/// knows it leads the group (before that it answers 409: no leader to forward to).
+async fn create_connectors(broker: &Broker, group: &str, via: &Kconnect) {
     for (seed, (name, tasks)) in CONNECTORS.iter().enumerate() {
-        broker.create_topic(&topic(name), 1).await;
+        broker.create_topic(&topic(group, name), 1).await;
         let request = json!({"name": name, "config": {
             "connector.class": "io.kconnect.datagen.DatagenConnector",
             "tasks.max": tasks.to_string(),
-            "kafka.topic": topic(name),
+            "kafka.topic": topic(group, name),
             "key": "sequence",
             "seed": seed.to_string(),
             "records.per.second": RATE.to_string(),
@@ -263,10 +268,16 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-/// The timestamps of the records each task of `connector` (with `tasks` tasks) wrote: task
-/// `t` of Datagen writes the sequence numbers `t, t + tasks, ...`, which are the keys.
-fn timestamps_by_task(broker: &Broker, connector: &str, tasks: u32) -> BTreeMap<u32, Vec<i64>> {
-    let name = topic(connector);
+/// The timestamps of the records each task of `connector` (with `tasks` tasks) of `group`
+/// wrote: task `t` of Datagen writes the sequence numbers `t, t + tasks, ...`, which are the
+/// keys.
+fn timestamps_by_task(
+    broker: &Broker,
+    group: &str,
+    connector: &str,
+    tasks: u32,
+) -> BTreeMap<u32, Vec<i64>> {
+    let name = topic(group, connector);
     let consumer: BaseConsumer = broker.client_props().to_rdkafka().create().unwrap();
     let (_, end) = consumer
         .fetch_watermarks(&name, 0, Duration::from_secs(10))
@@ -355,14 +366,14 @@ async fn join_one(
 /// join the tasks that stayed keep writing records.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_joining_worker_takes_its_share_without_stopping_work_that_stays() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let root = tempfile::tempdir().unwrap();
-    let group = "membership-join";
-    // Connectors are created on a single worker (its rebalances have no follower to pause),
+    let group = &unique("membership-join");
+    // Connectors are created on a single worker (its rebalances wait for no other member),
     // then workers join one by one: 1 -> 2 and 2 -> 3.
     let mut workers = vec![start_worker(&broker, root.path(), group, 0, "")];
     workers[0].wait_rest().await;
-    create_connectors(&broker, &workers[0]).await;
+    create_connectors(&broker, group, &workers[0]).await;
     join_one(&broker, root.path(), group, &mut workers).await;
     let (before, after) = join_one(&broker, root.path(), group, &mut workers).await;
     let settled_ms = now_ms();
@@ -378,7 +389,7 @@ async fn a_joining_worker_takes_its_share_without_stopping_work_that_stays() {
     loop {
         let mut stalled = Vec::new();
         for (name, count) in CONNECTORS {
-            let written = timestamps_by_task(&broker, name, count);
+            let written = timestamps_by_task(&broker, group, name, count);
             for unit in stayed.iter().filter(|u| u.connector == name) {
                 let task = unit.task.unwrap_or_default();
                 let wrote = written
@@ -405,14 +416,15 @@ async fn a_joining_worker_takes_its_share_without_stopping_work_that_stays() {
 /// connectors and tasks run on the two others, balanced, within [`LEAVE_BOUND`].
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_stopped_with_sigterm_exits_and_leaves_the_group_at_once() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let root = tempfile::tempdir().unwrap();
-    let group = "membership-leave";
+    let group = &unique("membership-leave");
     let extra = format!("session.timeout.ms={}", LONG_SESSION.as_millis());
-    // Connectors are created on a single worker (no follower pauses), then two more join.
+    // Connectors are created on a single worker (its rebalances wait for no other member),
+    // then two more join.
     let mut workers = vec![start_worker(&broker, root.path(), group, 0, &extra)];
     workers[0].wait_rest().await;
-    create_connectors(&broker, &workers[0]).await;
+    create_connectors(&broker, group, &workers[0]).await;
     until_settled(&workers[0], &[&workers[0]], SETTLE_BOUND, "one worker").await;
     for n in 1..3 {
         workers.push(start_worker(&broker, root.path(), group, n, &extra));

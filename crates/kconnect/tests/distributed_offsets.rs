@@ -1,5 +1,7 @@
 //! End-to-end tests of offsets and restarts in `kconnect distributed`: three worker processes
-//! on loopback sharing a group on a real (Tansu) broker.
+//! on loopback sharing a group on a real Apache Kafka broker. The broker is shared by the
+//! test run: the group (hence the internal topics), the topic and the connector names (a
+//! sink's consumer group is named after it) are unique to the test.
 //!
 //! * Every worker answers `GET /connectors/{c}/offsets`, for a source (the offsets topic, to
 //!   which the source task commits directly) and a sink (the consumer group), whichever
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use common::cluster::{plain, start_cluster};
 use common::{append_lines, lines, Kconnect};
-use kconnect_testkit::Broker;
+use kconnect_testkit::{unique, Broker};
 use serde_json::{json, Value};
 
 const LINES: usize = 100;
@@ -68,24 +70,26 @@ async fn everywhere(workers: &[Kconnect], name: &str, want: &Value, what: &str) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offsets_and_restarts_work_from_every_worker() {
-    let broker = Broker::start();
-    broker.create_topic("dofs-lines", 1).await;
+    let broker = Broker::shared();
+    let topic = unique("dofs-lines");
+    let (src, sink) = (unique("src"), unique("sink"));
+    broker.create_topic(&topic, 1).await;
     let root = tempfile::tempdir().unwrap();
     let input = root.path().join("input.txt");
     let output = root.path().join("output.txt");
     append_lines(&input, 0, LINES);
     let size = std::fs::metadata(&input).unwrap().len();
-    let workers = start_cluster(&broker, root.path(), "dist-offsets", 3).await;
+    let workers = start_cluster(&broker, root.path(), &unique("dist-offsets"), 3).await;
     for (name, config) in [
         (
-            "src",
+            &src,
             json!({"connector.class": "FileStreamSource", "tasks.max": "1",
-            "file": input.display().to_string(), "topic": "dofs-lines"}),
+            "file": input.display().to_string(), "topic": topic}),
         ),
         (
-            "sink",
+            &sink,
             json!({"connector.class": "FileStreamSink", "tasks.max": "1",
-            "file": output.display().to_string(), "topics": "dofs-lines"}),
+            "file": output.display().to_string(), "topics": topic}),
         ),
     ] {
         let (status, body) = workers[1]
@@ -97,19 +101,19 @@ async fn offsets_and_restarts_work_from_every_worker() {
             .await;
         assert_eq!(status, 201, "{body}");
     }
-    workers[0].until_state("src", "RUNNING", 1).await;
-    workers[0].until_state("sink", "RUNNING", 1).await;
+    workers[0].until_state(&src, "RUNNING", 1).await;
+    workers[0].until_state(&sink, "RUNNING", 1).await;
 
     // Every worker reads both connectors' offsets.
     everywhere(
         &workers,
-        "src",
+        &src,
         &source_offsets(&input, size),
         "source offsets on the offsets topic",
     )
     .await;
-    let sink_offsets = json!({"offsets": [{"partition": {"kafka_partition": 0, "kafka_topic": "dofs-lines"}, "offset": {"kafka_offset": LINES}}]});
-    everywhere(&workers, "sink", &sink_offsets, "sink offsets of the group").await;
+    let sink_offsets = json!({"offsets": [{"partition": {"kafka_partition": 0, "kafka_topic": topic}, "offset": {"kafka_offset": LINES}}]});
+    everywhere(&workers, &sink, &sink_offsets, "sink offsets of the group").await;
     for w in &workers {
         assert_eq!(
             w.get("/connectors/nope/offsets").await,
@@ -122,13 +126,14 @@ async fn offsets_and_restarts_work_from_every_worker() {
 
     // A task restarted through each worker that does not run it: forwarded to the leader,
     // and from there to the task's worker, which restarts it.
-    let status = workers[0].until_state("src", "RUNNING", 1).await;
+    let status = workers[0].until_state(&src, "RUNNING", 1).await;
     let owner = by_id(&workers, &status["tasks"][0]["worker_id"]);
-    let restarted = ["task state", "task=src-0", "UNASSIGNED"];
+    let task_field = format!("task={src}-0");
+    let restarted = ["task state", task_field.as_str(), "UNASSIGNED"];
     for w in workers.iter().filter(|w| w.port != owner.port) {
         let before = log_count(owner, &restarted);
         let (status, body) = w
-            .call("POST", "/connectors/src/tasks/0/restart", None)
+            .call("POST", &format!("/connectors/{src}/tasks/0/restart"), None)
             .await;
         assert_eq!(status, 204, "{body}");
         assert!(
@@ -139,11 +144,11 @@ async fn offsets_and_restarts_work_from_every_worker() {
     }
     for w in &workers {
         assert_eq!(
-            w.call("POST", "/connectors/src/tasks/7/restart", None)
+            w.call("POST", &format!("/connectors/{src}/tasks/7/restart"), None)
                 .await,
             (
                 404,
-                json!({"error_code": 404, "message": "Unknown task: src-7"})
+                json!({"error_code": 404, "message": format!("Unknown task: {src}-7")})
             )
         );
         assert_eq!(
@@ -156,13 +161,17 @@ async fn offsets_and_restarts_work_from_every_worker() {
         );
     }
     // The connector instance restarted (legacy restart) through a worker that does not run it.
-    let status = workers[0].until_state("src", "RUNNING", 1).await;
+    let status = workers[0].until_state(&src, "RUNNING", 1).await;
     let instance = by_id(&workers, &status["connector"]["worker_id"]);
     let other = workers.iter().find(|w| w.port != instance.port).unwrap();
-    let restarting = ["connector state", "\"src\"", "RESTARTING"];
+    let quoted = format!("\"{src}\"");
+    let restarting = ["connector state", quoted.as_str(), "RESTARTING"];
     let before = log_count(instance, &restarting);
     assert_eq!(
-        other.call("POST", "/connectors/src/restart", None).await.0,
+        other
+            .call("POST", &format!("/connectors/{src}/restart"), None)
+            .await
+            .0,
         204
     );
     until_logged(
@@ -182,15 +191,20 @@ async fn offsets_and_restarts_work_from_every_worker() {
 
     // Offsets change only once the connector is stopped.
     let alter = json!({"offsets": [{"partition": {"filename": input.display().to_string()}, "offset": {"position": 5}}]});
-    let not_stopped = json!({"error_code": 400, "message": "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/src/stop' endpoint"});
+    let not_stopped = json!({"error_code": 400, "message": format!("Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{src}/stop' endpoint")});
     for w in &workers {
         assert_eq!(
-            w.call("PATCH", "/connectors/src/offsets", Some(alter.clone()))
-                .await,
+            w.call(
+                "PATCH",
+                &format!("/connectors/{src}/offsets"),
+                Some(alter.clone())
+            )
+            .await,
             (400, not_stopped.clone())
         );
         assert_eq!(
-            w.call("DELETE", "/connectors/src/offsets", None).await,
+            w.call("DELETE", &format!("/connectors/{src}/offsets"), None)
+                .await,
             (400, not_stopped.clone())
         );
     }
@@ -203,10 +217,12 @@ async fn offsets_and_restarts_work_from_every_worker() {
             json!({"error_code": 404, "message": "Connector nope not found"})
         )
     );
-    let (status, body) = workers[2].call("PUT", "/connectors/src/stop", None).await;
+    let (status, body) = workers[2]
+        .call("PUT", &format!("/connectors/{src}/stop"), None)
+        .await;
     assert_eq!(status, 204, "{body}");
     workers[0]
-        .until("/connectors/src/status", "src stopped", |s| {
+        .until(&format!("/connectors/{src}/status"), "src stopped", |s| {
             s["connector"]["state"] == "STOPPED"
         })
         .await;
@@ -214,7 +230,7 @@ async fn offsets_and_restarts_work_from_every_worker() {
     // Altered and reset through two different workers (at least one is a follower, whose
     // request is forwarded to the leader); every worker reads the result.
     let (status, body) = workers[1]
-        .call("PATCH", "/connectors/src/offsets", Some(alter))
+        .call("PATCH", &format!("/connectors/{src}/offsets"), Some(alter))
         .await;
     assert_eq!(
         (status, body),
@@ -225,13 +241,13 @@ async fn offsets_and_restarts_work_from_every_worker() {
     );
     everywhere(
         &workers,
-        "src",
+        &src,
         &source_offsets(&input, 5),
         "altered offsets",
     )
     .await;
     let (status, body) = workers[0]
-        .call("DELETE", "/connectors/src/offsets", None)
+        .call("DELETE", &format!("/connectors/{src}/offsets"), None)
         .await;
     assert_eq!(
         (status, body),
@@ -240,10 +256,12 @@ async fn offsets_and_restarts_work_from_every_worker() {
             json!({"message": "The offsets for this connector have been reset successfully"})
         )
     );
-    everywhere(&workers, "src", &json!({"offsets": []}), "reset offsets").await;
+    everywhere(&workers, &src, &json!({"offsets": []}), "reset offsets").await;
 
     // Resumed, the source reads its file again from the start.
-    let (status, _) = workers[2].call("PUT", "/connectors/src/resume", None).await;
+    let (status, _) = workers[2]
+        .call("PUT", &format!("/connectors/{src}/resume"), None)
+        .await;
     assert_eq!(status, 202);
     let deadline = Instant::now() + Duration::from_secs(60);
     while lines(&output).len() < 2 * LINES {
@@ -261,7 +279,7 @@ async fn offsets_and_restarts_work_from_every_worker() {
     }
     everywhere(
         &workers,
-        "src",
+        &src,
         &source_offsets(&input, size),
         "offsets after the replay",
     )

@@ -1,4 +1,5 @@
-//! End-to-end tests of sink error handling on a real broker: a topic poisoned with invalid
+//! End-to-end tests of sink error handling on a real Apache Kafka broker (shared by the test
+//! run: topics and connector names are unique to each test): a topic poisoned with invalid
 //! JSON, JSON without the schema envelope, unknown schema types, bad keys and values a
 //! transformation cannot cast. With `errors.tolerance=all` every good record reaches the file
 //! and every bad one the dead letter queue, with its original bytes and Java's context
@@ -14,7 +15,7 @@ use common::{lines, wait_lines, Kconnect};
 use errors_support::{
     call, header, produce, string_envelope, task_state, wait_log, wait_status, Input,
 };
-use kconnect_testkit::{Broker, TopicReader};
+use kconnect_testkit::{unique, Broker, TopicReader};
 use serde_json::json;
 
 const JSON: &str = "org.apache.kafka.connect.json.JsonConverter";
@@ -112,25 +113,27 @@ fn sink_config(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tolerance_all_sends_every_bad_record_to_the_dead_letter_queue_and_loses_nothing() {
-    let broker = Broker::start();
-    broker.create_topic("orders", 1).await;
+    let broker = Broker::shared();
+    let (topic, name) = (unique("orders"), unique("orders-sink"));
+    let dlq_topic = format!("{topic}-dlq");
+    broker.create_topic(&topic, 1).await;
     let total = 200;
     let (inputs, bads): (Vec<Input>, Vec<Option<Bad>>) = (0..total).map(record).unzip();
-    produce(&broker, "orders", &inputs);
+    produce(&broker, &topic, &inputs);
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("orders.txt");
     let mut k = Kconnect::new(dir.path(), &broker, "");
     let connector = k.connector_file(
         "sink.json",
         &sink_config(
-            "orders-sink",
-            "orders",
+            &name,
+            &topic,
             &output,
             &[
                 ("errors.tolerance", "all"),
                 ("errors.log.enable", "true"),
                 ("errors.log.include.messages", "true"),
-                ("errors.deadletterqueue.topic.name", "orders-dlq"),
+                ("errors.deadletterqueue.topic.name", dlq_topic.as_str()),
                 ("errors.deadletterqueue.topic.replication.factor", "1"),
                 ("errors.deadletterqueue.context.headers.enable", "true"),
             ],
@@ -147,11 +150,10 @@ async fn tolerance_all_sends_every_bad_record_to_the_dead_letter_queue_and_loses
         wait_lines(&output, good.len(), Duration::from_secs(60), &k),
         good
     );
-    let originals = TopicReader::new(&broker).read("orders", 1, total, Duration::from_secs(30));
+    let originals = TopicReader::new(&broker).read(&topic, 1, total, Duration::from_secs(30));
     assert_eq!(originals.len(), total);
     // Exactly the bad records, in order, nothing more.
-    let dlq =
-        TopicReader::new(&broker).read("orders-dlq", 1, bad_count + 1, Duration::from_secs(5));
+    let dlq = TopicReader::new(&broker).read(&dlq_topic, 1, bad_count + 1, Duration::from_secs(5));
     assert_eq!(dlq.len(), bad_count, "{}", k.log());
     let bad_offsets: Vec<usize> = (0..total).filter(|i| bads[*i].is_some()).collect();
     for (d, &i) in dlq.iter().zip(&bad_offsets) {
@@ -183,10 +185,10 @@ async fn tolerance_all_sends_every_bad_record_to_the_dead_letter_queue_and_loses
             ]
         );
         let h = |key: &str| header(d, key).unwrap_or_default();
-        assert_eq!(h("__connect.errors.topic"), "orders");
+        assert_eq!(h("__connect.errors.topic"), topic);
         assert_eq!(h("__connect.errors.partition"), "0");
         assert_eq!(h("__connect.errors.offset"), i.to_string());
-        assert_eq!(h("__connect.errors.connector.name"), "orders-sink");
+        assert_eq!(h("__connect.errors.connector.name"), name);
         assert_eq!(h("__connect.errors.task.id"), "0");
         assert_eq!(h("__connect.errors.stage"), bad.stage, "record {i}");
         assert_eq!(h("__connect.errors.class.name"), bad.class, "record {i}");
@@ -222,38 +224,42 @@ async fn tolerance_all_sends_every_bad_record_to_the_dead_letter_queue_and_loses
     );
     // The error log names the stage, class and record, like Java's LogReporter.
     assert!(k.log().contains(&format!(
-        "Error encountered in task orders-sink-0. Executing stage 'VALUE_CONVERTER' with class '{JSON}', where consumed record is {{topic='orders', partition=0, offset=1, timestamp={}, timestampType=CreateTime}}.",
+        "Error encountered in task {name}-0. Executing stage 'VALUE_CONVERTER' with class '{JSON}', where consumed record is {{topic='{topic}', partition=0, offset=1, timestamp={}, timestampType=CreateTime}}.",
         originals[1].timestamp.unwrap()
     )), "{}", k.log());
-    let status = wait_status(&k, "orders-sink", "RUNNING", |s| task_state(s) == "RUNNING").await;
+    let status = wait_status(&k, &name, "RUNNING", |s| task_state(s) == "RUNNING").await;
     assert_eq!(status["connector"]["state"], "RUNNING");
     assert_eq!(k.stop(), Some(0), "{}", k.log());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tolerance_none_fails_with_a_useful_trace_and_resumes_after_the_fix() {
-    let broker = Broker::start();
-    broker.create_topic("payments", 1).await;
+    let broker = Broker::shared();
+    let (topic, name) = (unique("payments"), unique("payments-sink"));
+    let dlq_topic = format!("{topic}-dlq");
+    broker.create_topic(&topic, 1).await;
     let mut inputs: Vec<Input> = (0..4)
         .map(|i| Input::value(&string_envelope(&i.to_string())))
         .collect();
     inputs[2] = Input::value(b"{oops");
-    produce(&broker, "payments", &inputs);
+    produce(&broker, &topic, &inputs);
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("payments.txt");
     let mut k = Kconnect::new(dir.path(), &broker, "");
-    let config = sink_config("payments-sink", "payments", &output, &[]);
+    let config = sink_config(&name, &topic, &output, &[]);
     let connector = k.connector_file("sink.json", &config.to_string());
     k.start(&[&connector]);
-    let status = wait_status(&k, "payments-sink", "FAILED", |s| task_state(s) == "FAILED").await;
+    let status = wait_status(&k, &name, "FAILED", |s| task_state(s) == "FAILED").await;
     let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
+    let failed_record = format!("consumed record is {{topic='{topic}', partition=0, offset=2");
+    let restart_hint = format!("POST /connectors/{name}/tasks/0/restart");
     for part in [
         "org.apache.kafka.connect.errors.ConnectException: Tolerance exceeded in error handler",
         "stage VALUE_CONVERTER with class 'org.apache.kafka.connect.json.JsonConverter'",
-        "consumed record is {topic='payments', partition=0, offset=2",
+        failed_record.as_str(),
         "Caused by: org.apache.kafka.connect.errors.DataException: Converting byte[] to Kafka Connect data failed due to serialization error",
         "errors.tolerance=all",
-        "POST /connectors/payments-sink/tasks/0/restart",
+        restart_hint.as_str(),
     ] {
         assert!(trace.contains(part), "{part:?} missing from the trace:\n{trace}");
     }
@@ -272,7 +278,7 @@ async fn tolerance_none_fails_with_a_useful_trace_and_resumes_after_the_fix() {
     let (code, _) = call(
         &k,
         "POST",
-        "/connectors/payments-sink/tasks/0/restart",
+        &format!("/connectors/{name}/tasks/0/restart"),
         None,
     )
     .await;
@@ -282,20 +288,23 @@ async fn tolerance_none_fails_with_a_useful_trace_and_resumes_after_the_fix() {
     // The fix: tolerate bad records and keep them in a dead letter queue.
     let mut fixed = config["config"].clone();
     fixed["errors.tolerance"] = json!("all");
-    fixed["errors.deadletterqueue.topic.name"] = json!("payments-dlq");
+    fixed["errors.deadletterqueue.topic.name"] = json!(dlq_topic);
     fixed["errors.deadletterqueue.topic.replication.factor"] = json!("1");
-    let (code, body) = call(&k, "PUT", "/connectors/payments-sink/config", Some(fixed)).await;
+    let (code, body) = call(
+        &k,
+        "PUT",
+        &format!("/connectors/{name}/config"),
+        Some(fixed),
+    )
+    .await;
     assert_eq!(code, 200, "{body}");
     assert_eq!(
         wait_lines(&output, 3, Duration::from_secs(60), &k),
         ["0", "1", "3"]
     );
-    let dlq = TopicReader::new(&broker).read("payments-dlq", 1, 2, Duration::from_secs(5));
+    let dlq = TopicReader::new(&broker).read(&dlq_topic, 1, 2, Duration::from_secs(5));
     assert_eq!(dlq.len(), 1);
     assert_eq!(dlq[0].value.as_deref(), Some(&b"{oops"[..]));
-    wait_status(&k, "payments-sink", "RUNNING", |s| {
-        task_state(s) == "RUNNING"
-    })
-    .await;
+    wait_status(&k, &name, "RUNNING", |s| task_state(s) == "RUNNING").await;
     assert_eq!(k.stop(), Some(0), "{}", k.log());
 }

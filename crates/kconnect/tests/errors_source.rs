@@ -1,7 +1,9 @@
-//! End-to-end tests of source error handling on a real broker (a kconnect extension: Java
-//! has no dead letter queue for source connectors): lines a transformation cannot cast go to
-//! the dead letter queue as JSON with their source position; with `errors.tolerance=none`
-//! the task fails, and a REST restart after fixing the input resumes where it stopped.
+//! End-to-end tests of source error handling on a real Apache Kafka broker (a kconnect
+//! extension: Java has no dead letter queue for source connectors): lines a transformation
+//! cannot cast go to the dead letter queue as JSON with their source position; with
+//! `errors.tolerance=none` the task fails, and a REST restart after fixing the input resumes
+//! where it stopped. The broker is shared by the test run: each connector has a unique name
+//! and its topics are named after it.
 
 mod common;
 mod errors_support;
@@ -10,8 +12,9 @@ use std::time::Duration;
 
 use common::Kconnect;
 use errors_support::{call, header, task_state, wait_status};
-use kconnect_testkit::{Broker, TopicReader};
+use kconnect_testkit::{unique, Broker, TopicReader};
 
+/// A source named `name` writing to `<name>-out`.
 fn source_file(
     k: &Kconnect,
     name: &str,
@@ -33,19 +36,21 @@ fn int32(n: i32) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn source_records_that_fail_go_to_the_dead_letter_queue_with_their_position() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
+    let name = unique("numbers");
+    let (out_topic, dlq_topic) = (format!("{name}-out"), format!("{name}-dlq"));
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("numbers.txt");
     std::fs::write(&input, "1\n2\nthree\n4\nfive\n6\n").unwrap();
     let mut k = Kconnect::new(dir.path(), &broker, "");
     let source = source_file(
         &k,
-        "numbers",
+        &name,
         &input,
-        "errors.tolerance=all\nerrors.deadletterqueue.topic.name=numbers-dlq\nerrors.deadletterqueue.topic.replication.factor=1\nerrors.deadletterqueue.context.headers.enable=true\n",
+        &format!("errors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq_topic}\nerrors.deadletterqueue.topic.replication.factor=1\nerrors.deadletterqueue.context.headers.enable=true\n"),
     );
     k.start(&[&source]);
-    let out = TopicReader::new(&broker).read("numbers-out", 1, 4, Duration::from_secs(60));
+    let out = TopicReader::new(&broker).read(&out_topic, 1, 4, Duration::from_secs(60));
     let values: Vec<Vec<u8>> = out.iter().filter_map(|r| r.value.clone()).collect();
     assert_eq!(
         values,
@@ -53,7 +58,7 @@ async fn source_records_that_fail_go_to_the_dead_letter_queue_with_their_positio
         "{}",
         k.log()
     );
-    let dlq = TopicReader::new(&broker).read("numbers-dlq", 1, 3, Duration::from_secs(10));
+    let dlq = TopicReader::new(&broker).read(&dlq_topic, 1, 3, Duration::from_secs(10));
     assert_eq!(dlq.len(), 2, "{}", k.log());
     let filename = format!(r#"{{"filename":"{}"}}"#, input.display());
     for (d, (word, position)) in dlq.iter().zip([("three", 10), ("five", 17)]) {
@@ -67,12 +72,15 @@ async fn source_records_that_fail_go_to_the_dead_letter_queue_with_their_positio
             )
         );
         let h = |key: &str| header(d, key);
-        assert_eq!(h("__connect.errors.topic").as_deref(), Some("numbers-out"));
+        assert_eq!(
+            h("__connect.errors.topic").as_deref(),
+            Some(out_topic.as_str())
+        );
         assert_eq!(h("__connect.errors.partition"), None);
         assert_eq!(h("__connect.errors.offset"), None);
         assert_eq!(
             h("__connect.errors.connector.name").as_deref(),
-            Some("numbers")
+            Some(name.as_str())
         );
         assert_eq!(h("__connect.errors.task.id").as_deref(), Some("0"));
         assert_eq!(
@@ -97,32 +105,34 @@ async fn source_records_that_fail_go_to_the_dead_letter_queue_with_their_positio
             Some(format!(r#"{{"position":{position}}}"#))
         );
     }
-    let status = wait_status(&k, "numbers", "RUNNING", |s| task_state(s) == "RUNNING").await;
+    let status = wait_status(&k, &name, "RUNNING", |s| task_state(s) == "RUNNING").await;
     assert_eq!(status["connector"]["state"], "RUNNING");
     assert_eq!(k.stop(), Some(0), "{}", k.log());
     // The skipped lines' offsets were committed: a restart sends nothing again.
     k.start(&[&source]);
-    wait_status(&k, "numbers", "RUNNING", |s| task_state(s) == "RUNNING").await;
+    wait_status(&k, &name, "RUNNING", |s| task_state(s) == "RUNNING").await;
     assert_eq!(k.stop(), Some(0), "{}", k.log());
-    let again = TopicReader::new(&broker).read("numbers-out", 1, 5, Duration::from_secs(3));
+    let again = TopicReader::new(&broker).read(&out_topic, 1, 5, Duration::from_secs(3));
     assert_eq!(again.len(), 4, "lines were sent twice");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tolerance_none_fails_then_a_rest_restart_after_the_fix_resumes() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
+    let name = unique("strict");
+    let out_topic = format!("{name}-out");
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("numbers.txt");
     std::fs::write(&input, "1\n2\nx\n3\n").unwrap();
     let mut k = Kconnect::new(dir.path(), &broker, "");
     let source = source_file(
         &k,
-        "strict",
+        &name,
         &input,
         "kconnect.restart.backoff.initial.ms=100\n",
     );
     k.start(&[&source]);
-    let status = wait_status(&k, "strict", "FAILED", |s| task_state(s) == "FAILED").await;
+    let status = wait_status(&k, &name, "FAILED", |s| task_state(s) == "FAILED").await;
     let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
     for part in [
         "Tolerance exceeded in error handler",
@@ -136,7 +146,7 @@ async fn tolerance_none_fails_then_a_rest_restart_after_the_fix_resumes() {
             "{part:?} missing from the trace:\n{trace}"
         );
     }
-    let out = TopicReader::new(&broker).read("strict-out", 1, 2, Duration::from_secs(30));
+    let out = TopicReader::new(&broker).read(&out_topic, 1, 2, Duration::from_secs(30));
     assert_eq!(
         out.iter()
             .filter_map(|r| r.value.clone())
@@ -145,9 +155,15 @@ async fn tolerance_none_fails_then_a_rest_restart_after_the_fix_resumes() {
     );
     // The fix: correct the bad line (same length, so committed positions stay valid).
     std::fs::write(&input, "1\n2\n9\n3\n").unwrap();
-    let (code, _) = call(&k, "POST", "/connectors/strict/tasks/0/restart", None).await;
+    let (code, _) = call(
+        &k,
+        "POST",
+        &format!("/connectors/{name}/tasks/0/restart"),
+        None,
+    )
+    .await;
     assert_eq!(code, 204);
-    let out = TopicReader::new(&broker).read("strict-out", 1, 5, Duration::from_secs(10));
+    let out = TopicReader::new(&broker).read(&out_topic, 1, 5, Duration::from_secs(10));
     let values: Vec<Vec<u8>> = out.iter().filter_map(|r| r.value.clone()).collect();
     assert_eq!(
         values,
@@ -155,6 +171,6 @@ async fn tolerance_none_fails_then_a_rest_restart_after_the_fix_resumes() {
         "{}",
         k.log()
     );
-    wait_status(&k, "strict", "RUNNING", |s| task_state(s) == "RUNNING").await;
+    wait_status(&k, &name, "RUNNING", |s| task_state(s) == "RUNNING").await;
     assert_eq!(k.stop(), Some(0), "{}", k.log());
 }

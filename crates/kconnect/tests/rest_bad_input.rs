@@ -6,7 +6,7 @@
 mod common;
 
 use common::Kconnect;
-use kconnect_testkit::Broker;
+use kconnect_testkit::{unique, Broker};
 use serde_json::{json, Value};
 
 fn error(code: u16, message: &str) -> (u16, Value) {
@@ -15,14 +15,15 @@ fn error(code: u16, message: &str) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_requests_get_java_codes_and_clear_messages() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let dir = tempfile::tempdir().unwrap();
     let mut k = Kconnect::new(dir.path(), &broker, "");
     k.start(&[]);
     k.wait_rest().await;
     let input = dir.path().join("in.txt");
     std::fs::write(&input, "").unwrap();
-    let source = json!({"connector.class": "FileStreamSource", "file": input.to_str().unwrap(), "topic": "t"});
+    // The broker is shared by the test run: the topic is this test's own.
+    let source = json!({"connector.class": "FileStreamSource", "file": input.to_str().unwrap(), "topic": unique("bad-input")});
 
     // Bodies that are not what the endpoint takes.
     let r = k
@@ -369,14 +370,14 @@ async fn malformed_requests_get_java_codes_and_clear_messages() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passwords_never_shown_and_loggers_change_at_runtime() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let dir = tempfile::tempdir().unwrap();
     let mut k = Kconnect::new(dir.path(), &broker, "");
     k.start(&[]);
     k.wait_rest().await;
     let input = dir.path().join("in.txt");
     std::fs::write(&input, "").unwrap();
-    let config = json!({"connector.class": "FileStreamSource", "file": input.to_str().unwrap(), "topic": "t", "producer.override.ssl.key.password": "s3cret"});
+    let config = json!({"connector.class": "FileStreamSource", "file": input.to_str().unwrap(), "topic": unique("passwords"), "producer.override.ssl.key.password": "s3cret"});
     let (code, info) = k
         .call("PUT", "/connectors/p/config", Some(config.clone()))
         .await;

@@ -8,7 +8,7 @@
 mod common;
 
 use common::Kconnect;
-use kconnect_testkit::Broker;
+use kconnect_testkit::{unique, Broker};
 use serde_json::{json, Value};
 
 fn load_doc() -> Value {
@@ -184,7 +184,7 @@ async fn every_route_is_documented_served_and_answers_as_documented() {
         );
     }
 
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let dir = tempfile::tempdir().unwrap();
     let mut k = Kconnect::new(dir.path(), &broker, "");
     k.start(&[]);
@@ -211,7 +211,9 @@ async fn every_route_is_documented_served_and_answers_as_documented() {
     // Real responses of a running connector match the schemas.
     let input = dir.path().join("in.txt");
     std::fs::write(&input, "x\n").unwrap();
-    let config = json!({"connector.class": "FileStreamSource", "file": input.to_str().unwrap(), "topic": "oa"});
+    // The broker is shared by the test run: the topic is this test's own.
+    let topic = unique("oa");
+    let config = json!({"connector.class": "FileStreamSource", "file": input.to_str().unwrap(), "topic": topic});
     let created = k
         .call(
             "POST",
@@ -359,7 +361,7 @@ async fn every_route_is_documented_served_and_answers_as_documented() {
             "/connector-plugins/FileStreamSink/config/validate",
             "/connector-plugins/{plugin}/config/validate",
             Some(
-                json!({"connector.class": "FileStreamSink", "topics": "t", "transforms": "a", "transforms.a.type": "org.apache.kafka.connect.transforms.InsertField$Value", "value.converter": "org.apache.kafka.connect.storage.StringConverter"}),
+                json!({"connector.class": "FileStreamSink", "topics": topic, "transforms": "a", "transforms.a.type": "org.apache.kafka.connect.transforms.InsertField$Value", "value.converter": "org.apache.kafka.connect.storage.StringConverter"}),
             ),
         ),
         ("GET", "/admin/loggers", "/admin/loggers", None),

@@ -1,18 +1,21 @@
 //! End-to-end: connectors created, changed, paused or stopped through the REST API survive a
 //! restart of the standalone worker (stored beside the offsets file), unless persistence is
 //! turned off; connector files on the command line are applied on top of what was stored.
+//! The Apache Kafka broker is shared by the test run, so the topics are unique to each test.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use common::Kconnect;
-use kconnect_testkit::Broker;
+use kconnect_testkit::{unique, Broker};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connectors_survive_a_restart() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
+    let prefix = unique("persisted");
+    let topic = |name: &str| format!("{prefix}-{name}");
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.txt");
     std::fs::write(&input, "").unwrap();
@@ -20,8 +23,7 @@ async fn connectors_survive_a_restart() {
     let mut k = Kconnect::new(dir.path(), &broker, "");
     k.start(&[]);
     k.wait_rest().await;
-    let config =
-        |topic: &str| json!({"connector.class": "FileStreamSource", "file": file, "topic": topic});
+    let config = |name: &str| json!({"connector.class": "FileStreamSource", "file": file, "topic": topic(name)});
     assert_eq!(
         k.call(
             "POST",
@@ -68,7 +70,7 @@ async fn connectors_survive_a_restart() {
         k.call(
             "PATCH",
             "/connectors/running/config",
-            Some(json!({"topic": "a2"}))
+            Some(json!({"topic": topic("a2")}))
         )
         .await
         .0,
@@ -98,14 +100,17 @@ async fn connectors_survive_a_restart() {
     // A command-line file replaces a stored configuration and keeps its target state.
     let file_config = k.connector_file(
         "paused.properties",
-        &format!("name=paused\nconnector.class=FileStreamSource\nfile={file}\ntopic=from-file\n"),
+        &format!(
+            "name=paused\nconnector.class=FileStreamSource\nfile={file}\ntopic={}\n",
+            topic("from-file")
+        ),
     );
     assert_eq!(k.stop(), Some(0), "{}", k.log());
     k.start(&[&file_config]);
     k.wait_rest().await;
     assert_eq!(
         k.get("/connectors/paused/config").await.1["topic"],
-        "from-file"
+        topic("from-file")
     );
     k.until_state("paused", "PAUSED", 1).await;
     assert_eq!(k.stop(), Some(0), "{}", k.log());
@@ -113,7 +118,7 @@ async fn connectors_survive_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn persistence_can_be_turned_off() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.txt");
     std::fs::write(&input, "").unwrap();
@@ -124,7 +129,7 @@ async fn persistence_can_be_turned_off() {
     );
     k.start(&[]);
     k.wait_rest().await;
-    let config = json!({"connector.class": "FileStreamSource", "file": input.to_str().unwrap(), "topic": "a"});
+    let config = json!({"connector.class": "FileStreamSource", "file": input.to_str().unwrap(), "topic": unique("not-persisted")});
     assert_eq!(
         k.call("PUT", "/connectors/c/config", Some(config)).await.0,
         201
@@ -139,7 +144,7 @@ async fn persistence_can_be_turned_off() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupt_store_stops_startup_with_its_path() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let dir = tempfile::tempdir().unwrap();
     let k = Kconnect::new(dir.path(), &broker, "");
     std::fs::write(dir.path().join("connect.offsets.connectors.json"), "{oops").unwrap();

@@ -1,4 +1,5 @@
-//! End-to-end tests of `kconnect standalone` on a real broker: file → topic → file.
+//! End-to-end tests of `kconnect standalone` on a real Apache Kafka broker: file → topic →
+//! file. Tests share the broker of the test run, each with its own topics and connector names.
 
 mod common;
 
@@ -6,51 +7,72 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::{append_lines, lines, wait_lines, Kconnect};
-use kconnect_testkit::{Broker, TopicReader};
+use kconnect_testkit::{unique, Broker, TopicReader};
 
-fn source_file(k: &Kconnect, input: &std::path::Path, topic: &str) -> std::path::PathBuf {
+fn source_file(
+    k: &Kconnect,
+    name: &str,
+    input: &std::path::Path,
+    topic: &str,
+) -> std::path::PathBuf {
     k.connector_file(
         "source.properties",
         &format!(
-            "name=local-file-source\nconnector.class=FileStreamSource\ntasks.max=1\nfile={}\ntopic={topic}\ntopic.creation.default.partitions=1\ntopic.creation.default.replication.factor=1\n",
+            "name={name}\nconnector.class=FileStreamSource\ntasks.max=1\nfile={}\ntopic={topic}\ntopic.creation.default.partitions=1\ntopic.creation.default.replication.factor=1\n",
             input.display()
         ),
     )
 }
 
-fn sink_file(k: &Kconnect, output: &std::path::Path, topic: &str) -> std::path::PathBuf {
+/// A sink named `name`: its consumer group is `connect-<name>`, on the shared broker.
+fn sink_file(
+    k: &Kconnect,
+    name: &str,
+    output: &std::path::Path,
+    topic: &str,
+) -> std::path::PathBuf {
     k.connector_file(
         "sink.json",
         &format!(
-            r#"{{"name": "local-file-sink", "config": {{"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "tasks.max": "1", "file": "{}", "topics": "{topic}"}}}}"#,
+            r#"{{"name": "{name}", "config": {{"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "tasks.max": "1", "file": "{}", "topics": "{topic}"}}}}"#,
             output.display()
         ),
     )
 }
 
+/// A topic and names for a source and a sink, none used by any other test.
+fn names(prefix: &str) -> (String, String, String) {
+    (
+        unique(prefix),
+        unique(&format!("{prefix}-source")),
+        unique(&format!("{prefix}-sink")),
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundred_thousand_lines_file_to_topic_to_file() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
+    let (topic, source_name, sink_name) = names("lines");
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("in.txt"), dir.path().join("out.txt"));
     append_lines(&input, 0, 100_000);
     let mut k = Kconnect::new(dir.path(), &broker, "");
     let (src, sink) = (
-        source_file(&k, &input, "lines"),
-        sink_file(&k, &output, "lines"),
+        source_file(&k, &source_name, &input, &topic),
+        sink_file(&k, &sink_name, &output, &topic),
     );
     k.start(&[&src, &sink]);
     k.wait_rest().await;
     let got = wait_lines(&output, 100_000, Duration::from_secs(120), &k);
     assert_eq!(got, lines(&input), "output differs from input");
-    let (code, status) = k.get("/connectors/local-file-source/status").await;
+    let (code, status) = k.get(&format!("/connectors/{source_name}/status")).await;
     assert_eq!(code, 200);
     assert_eq!(status["connector"]["state"], "RUNNING", "{status}");
     assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
     assert_eq!(status["type"], "source");
     assert_eq!(k.stop(), Some(0), "{}", k.log());
     // Every record in the topic is the JSON string envelope of one line, in order.
-    let records = TopicReader::new(&broker).read("lines", 1, 100_000, Duration::from_secs(30));
+    let records = TopicReader::new(&broker).read(&topic, 1, 100_000, Duration::from_secs(30));
     assert_eq!(records.len(), 100_000);
     let first = String::from_utf8(records[0].value.clone().unwrap()).unwrap();
     assert_eq!(
@@ -62,14 +84,15 @@ async fn hundred_thousand_lines_file_to_topic_to_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_resumes_without_duplicating_committed_data() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
+    let (topic, source_name, sink_name) = names("resume");
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("in.txt"), dir.path().join("out.txt"));
     append_lines(&input, 0, 5_000);
     let mut k = Kconnect::new(dir.path(), &broker, "");
     let (src, sink) = (
-        source_file(&k, &input, "resume"),
-        sink_file(&k, &output, "resume"),
+        source_file(&k, &source_name, &input, &topic),
+        sink_file(&k, &sink_name, &output, &topic),
     );
     k.start(&[&src, &sink]);
     wait_lines(&output, 5_000, Duration::from_secs(60), &k);
@@ -79,7 +102,7 @@ async fn restart_resumes_without_duplicating_committed_data() {
     let got = wait_lines(&output, 8_000, Duration::from_secs(60), &k);
     assert_eq!(k.stop(), Some(0), "{}", k.log());
     assert_eq!(got, lines(&input), "restart duplicated or lost lines");
-    let records = TopicReader::new(&broker).read("resume", 1, 8_001, Duration::from_secs(5));
+    let records = TopicReader::new(&broker).read(&topic, 1, 8_001, Duration::from_secs(5));
     assert_eq!(
         records.len(),
         8_000,
@@ -89,15 +112,16 @@ async fn restart_resumes_without_duplicating_committed_data() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_stream_then_restart_delivers_every_line() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
+    let (topic, source_name, sink_name) = names("crash");
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("in.txt"), dir.path().join("out.txt"));
     let total = 300_000;
     append_lines(&input, 0, total);
     let mut k = Kconnect::new(dir.path(), &broker, "");
     let (src, sink) = (
-        source_file(&k, &input, "crash"),
-        sink_file(&k, &output, "crash"),
+        source_file(&k, &source_name, &input, &topic),
+        sink_file(&k, &sink_name, &output, &topic),
     );
     k.start(&[&src, &sink]);
     wait_lines(&output, 1, Duration::from_secs(60), &k);
@@ -126,8 +150,15 @@ async fn kill_9_mid_stream_then_restart_delivers_every_line() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn java_sample_config_files_run_unchanged() {
-    let broker = Broker::start();
-    broker.create_topic("connect-test", 1).await;
+    let broker = Broker::shared();
+    // The samples' topic `connect-test` and connector names `local-file-source` and
+    // `local-file-sink`, made unique to this test: the broker is shared by every test.
+    let (topic, source_name, sink_name) = (
+        unique("connect-test"),
+        unique("local-file-source"),
+        unique("local-file-sink"),
+    );
+    broker.create_topic(&topic, 1).await;
     let dir = tempfile::tempdir().unwrap();
     // config/connect-standalone.properties as shipped with Kafka, with this test's broker,
     // offsets file and port.
@@ -140,12 +171,12 @@ async fn java_sample_config_files_run_unchanged() {
     std::fs::write(dir.path().join("connect-standalone.properties"), worker).unwrap();
     std::fs::write(
         dir.path().join("connect-file-source.properties"),
-        format!("name=local-file-source\nconnector.class=FileStreamSource\ntasks.max=1\nfile={}\ntopic=connect-test\n", dir.path().join("test.txt").display()),
+        format!("name={source_name}\nconnector.class=FileStreamSource\ntasks.max=1\nfile={}\ntopic={topic}\n", dir.path().join("test.txt").display()),
     )
     .unwrap();
     std::fs::write(
         dir.path().join("connect-file-sink.properties"),
-        format!("name=local-file-sink\nconnector.class=FileStreamSink\ntasks.max=1\nfile={}\ntopics=connect-test\n", dir.path().join("test.sink.txt").display()),
+        format!("name={sink_name}\nconnector.class=FileStreamSink\ntasks.max=1\nfile={}\ntopics={topic}\n", dir.path().join("test.sink.txt").display()),
     )
     .unwrap();
     std::fs::write(dir.path().join("test.txt"), "foo\nbar\n").unwrap();
@@ -177,7 +208,7 @@ async fn java_sample_config_files_run_unchanged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn startup_errors_name_the_problem() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let dir = tempfile::tempdir().unwrap();
     let k = Kconnect::new(dir.path(), &broker, "");
     let missing_topic = k.connector_file(
@@ -217,10 +248,9 @@ async fn broker_down_at_start_then_back_resumes_without_crashing() {
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("in.txt"), dir.path().join("out.txt"));
     append_lines(&input, 0, 1_000);
-    // A worker file pointing at a broker that is not there yet.
-    let placeholder = Broker::start();
-    let mut k = Kconnect::new(dir.path(), &placeholder, "");
-    drop(placeholder);
+    // A worker file pointing at a broker that is not there yet: written for the shared
+    // broker, then pointed at `port`, where this test starts a private broker later.
+    let mut k = Kconnect::new(dir.path(), &Broker::shared(), "");
     let worker = std::fs::read_to_string(dir.path().join("worker.properties")).unwrap();
     let worker = worker
         .lines()
@@ -234,9 +264,10 @@ async fn broker_down_at_start_then_back_resumes_without_crashing() {
         .collect::<Vec<_>>()
         .join("\n");
     std::fs::write(dir.path().join("worker.properties"), worker).unwrap();
+    let (topic, source_name, sink_name) = names("late");
     let (src, sink) = (
-        source_file(&k, &input, "late"),
-        sink_file(&k, &output, "late"),
+        source_file(&k, &source_name, &input, &topic),
+        sink_file(&k, &sink_name, &output, &topic),
     );
     k.start(&[&src, &sink]);
     k.wait_rest().await;
@@ -250,9 +281,10 @@ async fn broker_down_at_start_then_back_resumes_without_crashing() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let (code, status) = k.get("/connectors/local-file-source/status").await;
+    let (code, status) = k.get(&format!("/connectors/{source_name}/status")).await;
     assert_eq!(code, 200);
     assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
+    // A private broker: this test needs one that is down at first, on a port of its own.
     let _broker = Broker::start_on(port);
     let got = wait_lines(&output, 1_000, Duration::from_secs(90), &k);
     assert_eq!(got, lines(&input));

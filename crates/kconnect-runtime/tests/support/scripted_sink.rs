@@ -189,11 +189,13 @@ pub fn setup(topic: &str, script: Script) -> Setup {
     }
 }
 
-/// Produces `count` records to each of `partitions` partitions of `topic`, one record per
-/// batch (Tansu cannot fetch from the middle of a batch, which a seek may ask for).
+/// Produces `count` records to each of `partitions` partitions of `topic`, all records of a
+/// partition in one batch: nothing is sent before the single flush at the end (which does not
+/// wait for `linger.ms`), so a seek to any of them but the first lands in the middle of a
+/// multi-record batch.
 pub fn produce(client: &ClientProps, topic: &str, partitions: i32, count: usize) {
     let mut props = client.clone();
-    props.set("batch.num.messages", "1");
+    props.set("linger.ms", "10000");
     let producer: BaseProducer = props.to_rdkafka().create().unwrap();
     for p in 0..partitions {
         for i in 0..count {

@@ -1,4 +1,9 @@
 //! Helpers for end-to-end tests: a kconnect process with worker and connector files.
+//!
+//! The tests share the Apache Kafka broker of the test run (`Broker::shared`) and stay
+//! independent through names of their own (`kconnect_testkit::unique`): every topic they
+//! create or have a connector use, every sink connector (its consumer group is
+//! `connect-<name>`) and every distributed group.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -45,6 +50,8 @@ impl Kconnect {
 
     /// Prepares a directory with `worker.properties` for a distributed worker of group
     /// `group` on `broker` (internal topics prefixed with the group), plus `extra` lines.
+    /// Tests share the broker, so each test's group must be its own (see
+    /// `kconnect_testkit::unique`).
     pub fn new_distributed(dir: &Path, broker: &Broker, group: &str, extra: &str) -> Self {
         let port = free_port();
         let worker = format!(
