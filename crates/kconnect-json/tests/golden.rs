@@ -1,5 +1,5 @@
 //! Golden vectors produced by Java's JsonConverter (Kafka 2.5): every line of
-//! `shared/testdata/golden/converter.jsonl` is read back and re-serialized in all four
+//! `testdata/golden/converter.jsonl` is read back and re-serialized in all four
 //! configurations, and the bytes must match Java's exactly.
 
 #![allow(clippy::unwrap_used)]
@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/testdata/golden/converter.jsonl"
+    "/../../testdata/golden/converter.jsonl"
 );
 
 fn converter(schemas_enable: bool, decimal_format: &str) -> JsonConverter {

@@ -1,4 +1,4 @@
-//! Kafka client properties, derived like Java Kafka Connect derives them (spec §2.4), and
+//! Kafka client properties, derived like Java Kafka Connect derives them (kafka-connect-spec.md §2.4), and
 //! translated for librdkafka: keys only the Java client understands are dropped with a
 //! warning instead of failing the client.
 

@@ -1,7 +1,7 @@
 //! `kconnect distributed`: a worker of a Connect cluster. Workers sharing `group.id`
 //! divide the connectors between them through Kafka's group protocol and keep
-//! configurations, statuses and offsets in the internal topics (spec §6, §7); any worker
-//! serves the REST API, forwarding leader-only requests to the leader (spec §1.3).
+//! configurations, statuses and offsets in the internal topics (kafka-connect-spec.md §6, §7); any worker
+//! serves the REST API, forwarding leader-only requests to the leader (kafka-connect-spec.md §1.3).
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! Sink offset commits (spec §8.5), with a scripted task run by a worker: a failing
+//! Sink offset commits (kafka-connect-spec.md §8.5), with a scripted task run by a worker: a failing
 //! `pre_commit` rewinds to the committed offsets instead of failing the task; on shutdown the
 //! partitions are closed before `stop`, after `pre_commit` and before a synchronous commit; a
 //! failed asynchronous commit is sent again (librdkafka's mock cluster refuses the first one);

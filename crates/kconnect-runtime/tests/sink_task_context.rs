@@ -1,4 +1,4 @@
-//! What a sink task asks of its context takes effect (spec §8.5), with a scripted task run by a
+//! What a sink task asks of its context takes effect (kafka-connect-spec.md §8.5), with a scripted task run by a
 //! worker against a real broker: `offset` in `put` makes the records after it come again (none
 //! lost, none committed past it), `offset` in `open` sets where partitions start, `pause` holds
 //! a partition back until `resume`, and `timeout` has `put` called without records.

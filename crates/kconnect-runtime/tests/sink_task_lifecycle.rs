@@ -1,4 +1,4 @@
-//! Sink task lifecycle (spec §8.2, §9), with a scripted task run by a worker: a task created
+//! Sink task lifecycle (kafka-connect-spec.md §8.2, §9), with a scripted task run by a worker: a task created
 //! while its connector is paused starts only once resumed; stopping a task while a converter
 //! is being retried is a clean stop that skips nothing.
 

@@ -1,5 +1,5 @@
 //! Runs every case of the golden SMT vectors recorded from Kafka's own transformations
-//! (`shared/testdata/golden/smt.jsonl`): the output must be equal (schemaless values compared
+//! (`testdata/golden/smt.jsonl`): the output must be equal (schemaless values compared
 //! as JSON objects), and configuration and apply errors must happen exactly where Java's do.
 //! Connect data is read from and written to the JsonConverter envelopes the vectors use.
 
@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/testdata/golden/smt.jsonl"
+    "/../../testdata/golden/smt.jsonl"
 );
 
 /// JsonConverters with and without the schema envelope.

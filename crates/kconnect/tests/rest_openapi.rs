@@ -1,5 +1,5 @@
 //! The OpenAPI document in `docs/openapi.yaml` against a running worker: every route of the
-//! Kafka Connect REST API (spec §1.4) is documented, every documented route is served (not
+//! Kafka Connect REST API (kafka-connect-spec.md §1.4) is documented, every documented route is served (not
 //! 404 from routing, not 405), every status a route answers is documented, and the bodies of
 //! real responses match the documented schemas.
 
@@ -129,7 +129,7 @@ fn conforms(doc: &Value, method: &str, template: &str, status: u16, body: &Value
     }
 }
 
-/// Every route of spec §1.4 that kconnect serves.
+/// Every route of kafka-connect-spec.md §1.4 that kconnect serves.
 const SPEC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/"),
     ("GET", "/health"),

@@ -1,4 +1,4 @@
-//! Connector configuration (spec §3): the keys every connector has, plus the sink and source
+//! Connector configuration (kafka-connect-spec.md §3): the keys every connector has, plus the sink and source
 //! specific ones, validated before anything starts.
 
 use kconnect_api::config::{ConfigDef, ConfigKey, ConfigType, Importance, ParsedConfig, Validator};

@@ -1,5 +1,5 @@
 //! Reading the files users give the CLI: Java `.properties` worker and connector files, and
-//! the JSON connector formats Java's standalone CLI accepts (spec §11.3).
+//! the JSON connector formats Java's standalone CLI accepts (kafka-connect-spec.md §11.3).
 
 use std::path::Path;
 

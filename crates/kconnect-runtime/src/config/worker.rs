@@ -1,4 +1,4 @@
-//! Worker configuration (spec §2.1-2.2): what a `connect-standalone.properties` holds.
+//! Worker configuration (kafka-connect-spec.md §2.1-2.2): what a `connect-standalone.properties` holds.
 
 use std::time::Duration;
 

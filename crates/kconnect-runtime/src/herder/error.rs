@@ -1,5 +1,5 @@
 //! Errors of herder operations, each mapped to the HTTP status Java's REST layer gives it
-//! (spec §1.2).
+//! (kafka-connect-spec.md §1.2).
 
 use kconnect_api::ConnectError;
 use thiserror::Error;
@@ -38,7 +38,7 @@ pub enum HerderError {
     Unavailable(String),
     /// Another worker must serve the request (distributed mode; Java's
     /// `RequestTargetException`): the worker running the task, or the leader, which knows
-    /// it. The REST layer forwards the request to `url` with the hop rules of spec §1.3;
+    /// it. The REST layer forwards the request to `url` with the hop rules of kafka-connect-spec.md §1.3;
     /// without a URL (or out of hops) it answers 409.
     #[error("{message}")]
     Elsewhere {

@@ -137,7 +137,7 @@ pub trait Herder: Send + Sync {
     /// Forgets the connector's active topics.
     async fn reset_connector_active_topics(&self, name: &str) -> HerderResult<()>;
 
-    /// The internal endpoint `POST /connectors/{c}/tasks` (spec §1.6): a worker delivers the
+    /// The internal endpoint `POST /connectors/{c}/tasks` (kafka-connect-spec.md §1.6): a worker delivers the
     /// task configurations its connector generated. `body` is the request body as received
     /// (signatures cover these bytes) and `signature` the `X-Connect-Authorization` and
     /// algorithm headers, when sent. Standalone workers refuse it, as Java's do.

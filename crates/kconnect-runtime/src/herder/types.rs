@@ -1,5 +1,5 @@
 //! The entities herders exchange with the REST layer, serialized exactly as Java's REST
-//! entities (spec §1.5): field names, casing and omitted-when-empty fields.
+//! entities (kafka-connect-spec.md §1.5): field names, casing and omitted-when-empty fields.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -1,4 +1,4 @@
-//! Connector configuration validation as the validate endpoint reports it (spec §1.5): the
+//! Connector configuration validation as the validate endpoint reports it (kafka-connect-spec.md §1.5): the
 //! framework keys enriched with `transforms.<alias>.*` and `predicates.<alias>.*`, the
 //! connector's own keys, and converter settings when the connector overrides a converter.
 

@@ -1,5 +1,5 @@
 //! The key, value and header converters of one task, configured from the connector's
-//! settings if it overrides the worker's (spec §5.1).
+//! settings if it overrides the worker's (kafka-connect-spec.md §5.1).
 
 use kconnect_api::config::with_prefix;
 use kconnect_api::plugin::{Converter, HeaderConverter, PluginType};

@@ -1,4 +1,4 @@
-//! The dead letter queue (spec §9, Java `DeadLetterQueueReporter`): failed records go to
+//! The dead letter queue (kafka-connect-spec.md §9, Java `DeadLetterQueueReporter`): failed records go to
 //! `errors.deadletterqueue.topic.name`, created with one partition and
 //! `errors.deadletterqueue.topic.replication.factor` if missing, through a producer with
 //! client id `connector-dlq-producer-<connector>-<task>`.

@@ -1,4 +1,4 @@
-//! The `__connect.errors.*` context headers of dead letter queue records (spec §9): Java's
+//! The `__connect.errors.*` context headers of dead letter queue records (kafka-connect-spec.md §9): Java's
 //! names, order and value formats (UTF-8 decimal or text), plus kconnect's two headers naming
 //! the source position of a failed source record.
 

@@ -1,4 +1,4 @@
-//! What a record failure is (spec §9): the stage and class that failed, the error, and
+//! What a record failure is (kafka-connect-spec.md §9): the stage and class that failed, the error, and
 //! whether the task goes on. The operator in [`super::retry`] produces failures, the
 //! reporters in [`super::report`] and [`super::dlq`] record them, and [`Failure::task_error`]
 //! turns a fatal one into the trace a FAILED task shows.

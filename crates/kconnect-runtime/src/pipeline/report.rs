@@ -1,4 +1,4 @@
-//! Reporting failed records (spec §9): the error log (`errors.log.enable`, Java
+//! Reporting failed records (kafka-connect-spec.md §9): the error log (`errors.log.enable`, Java
 //! `LogReporter`) and the dead letter queue ([`super::dlq`]), for records consumed from Kafka
 //! and for records produced by source tasks.
 

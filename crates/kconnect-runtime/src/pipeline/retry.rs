@@ -1,4 +1,4 @@
-//! Java's `RetryWithToleranceOperator` (spec §9): runs one converter or transformation call
+//! Java's `RetryWithToleranceOperator` (kafka-connect-spec.md §9): runs one converter or transformation call
 //! for one record, retries retriable errors with exponential backoff until
 //! `errors.retry.timeout`, and decides with `errors.tolerance` what any other error means.
 

@@ -1,5 +1,5 @@
 //! The transformation chain of a connector: `transforms=a,b` with `transforms.a.type`,
-//! optional `transforms.a.predicate` / `.negate`, and `predicates.p.type` (spec §3.2).
+//! optional `transforms.a.predicate` / `.negate`, and `predicates.p.type` (kafka-connect-spec.md §3.2).
 
 use kconnect_api::config::with_prefix;
 use kconnect_api::plugin::{PluginType, Predicate, Transformation};
@@ -160,7 +160,7 @@ impl TransformChain {
         self.stages.is_empty()
     }
 
-    /// Applies the chain under the error policy of `operator` (spec §9): each
+    /// Applies the chain under the error policy of `operator` (kafka-connect-spec.md §9): each
     /// transformation is retried on retriable errors, and a failure names the transformation's
     /// class. `Ok(None)` when a transformation dropped the record.
     pub async fn apply_with(

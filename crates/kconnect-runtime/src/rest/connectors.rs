@@ -1,4 +1,4 @@
-//! `/connectors/...` handlers (spec §1.4): create, inspect, reconfigure, pause, resume, stop,
+//! `/connectors/...` handlers (kafka-connect-spec.md §1.4): create, inspect, reconfigure, pause, resume, stop,
 //! restart, delete connectors; task status and restarts; active topics.
 
 use std::collections::BTreeMap;
@@ -261,7 +261,7 @@ pub(super) async fn task_status(
 }
 
 /// Restarts a task on the worker running it; a worker that does not run it forwards the
-/// request to the worker its herder names (spec §1.3, §8.8).
+/// request to the worker its herder names (kafka-connect-spec.md §1.3, §8.8).
 pub(super) async fn restart_task(
     State(s): Shared,
     Path((name, task)): Path<(String, String)>,

@@ -1,4 +1,4 @@
-//! Forwarding of leader-only requests (spec §1.3): on a worker that does not lead the group,
+//! Forwarding of leader-only requests (kafka-connect-spec.md §1.3): on a worker that does not lead the group,
 //! config writes, deletes, stops, connector restarts, offset changes and the internal
 //! task-config endpoint are sent on to the leader's URL and its answer returned as is. Task
 //! restarts are served by the worker running the task: the herder names the worker to

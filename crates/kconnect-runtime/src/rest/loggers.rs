@@ -1,4 +1,4 @@
-//! `/admin/loggers` (spec §1.4): read and change log levels at runtime, with log4j level names.
+//! `/admin/loggers` (kafka-connect-spec.md §1.4): read and change log levels at runtime, with log4j level names.
 //! The runtime does not own the logging setup; the binary implements [`LogLevels`].
 
 use std::collections::BTreeMap;

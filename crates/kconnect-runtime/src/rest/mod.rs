@@ -1,4 +1,4 @@
-//! The REST API (spec §1), served with axum on the worker's `listeners`. Handlers talk only
+//! The REST API (kafka-connect-spec.md §1), served with axum on the worker's `listeners`. Handlers talk only
 //! to a [`Herder`], so standalone and distributed workers serve the same API. Every error is
 //! rendered as Java's `{"error_code": N, "message": ...}`.
 
@@ -163,7 +163,7 @@ async fn health(State(s): Shared) -> Response {
     }
 }
 
-/// Internal `POST /connectors/{c}/tasks` (spec §1.6): task configurations from the worker
+/// Internal `POST /connectors/{c}/tasks` (kafka-connect-spec.md §1.6): task configurations from the worker
 /// that runs the connector; the signature covers the body bytes as received.
 async fn put_task_configs(
     State(s): Shared,

@@ -1,4 +1,4 @@
-//! `/connectors/{c}/offsets` handlers (KIP-875, spec §1.4, §8.7): read, alter and reset a
+//! `/connectors/{c}/offsets` handlers (KIP-875, kafka-connect-spec.md §1.4, §8.7): read, alter and reset a
 //! connector's offsets.
 
 use axum::body::Bytes;

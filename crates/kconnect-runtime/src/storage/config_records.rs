@@ -1,4 +1,4 @@
-//! Records of the config topic (`config.storage.topic`, spec §6.2): string keys and
+//! Records of the config topic (`config.storage.topic`, kafka-connect-spec.md §6.2): string keys and
 //! schemaless JSON values with the field names, field order and types Java's
 //! `KafkaConfigBackingStore` writes, so kconnect and Java workers read each other's records.
 
@@ -9,7 +9,7 @@ use super::internal_json::InternalJson;
 use crate::task::TaskId;
 use crate::worker::TargetState;
 
-/// The inter-worker request-signing key (spec §1.6).
+/// The inter-worker request-signing key (kafka-connect-spec.md §1.6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionKey {
     /// Raw key bytes.

@@ -1,5 +1,5 @@
 //! The materialized view of the config topic: Java's `KafkaConfigBackingStore` reader rules
-//! (spec §6.2). Task configurations are buffered until a commit record names their count;
+//! (kafka-connect-spec.md §6.2). Task configurations are buffered until a commit record names their count;
 //! an incomplete set marks the connector inconsistent until a complete one is committed.
 
 use std::collections::{BTreeMap, BTreeSet};

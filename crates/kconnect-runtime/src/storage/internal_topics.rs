@@ -1,4 +1,4 @@
-//! The internal topics of a distributed cluster (spec §2.3, §6.1): their names, partitions,
+//! The internal topics of a distributed cluster (kafka-connect-spec.md §2.3, §6.1): their names, partitions,
 //! replication factors and extra settings from the worker configuration, creation at
 //! startup (always compacted), and the clients that read and write them.
 
@@ -104,7 +104,7 @@ impl InternalTopic {
         })
     }
 
-    /// Producer and consumer properties for this topic's log (spec §2.4 client ids).
+    /// Producer and consumer properties for this topic's log (kafka-connect-spec.md §2.4 client ids).
     pub fn clients(self, worker: &BTreeMap<String, String>) -> (ClientProps, ClientProps) {
         let base = worker_client_base(worker);
         let group = worker.get("group.id").map_or("connect", String::as_str);

@@ -1,5 +1,5 @@
 //! Decoding (and re-encoding) config, status and offset records exactly as Java workers
-//! write them to the internal topics (spec §6.2-6.4).
+//! write them to the internal topics (kafka-connect-spec.md §6.2-6.4).
 
 use kconnect_api::record::OffsetMap;
 use kconnect_api::{config_map, Value};

@@ -1,5 +1,5 @@
 //! The standalone offsets file format: Java Object Serialization of a
-//! `java.util.HashMap<byte[], byte[]>` (spec §6.5), so a kconnect worker can take over the
+//! `java.util.HashMap<byte[], byte[]>` (kafka-connect-spec.md §6.5), so a kconnect worker can take over the
 //! offsets file of a Java worker and the other way round.
 //!
 //! The writer emits the exact stream the JDK writes; the reader follows the general

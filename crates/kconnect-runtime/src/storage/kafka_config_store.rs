@@ -1,5 +1,5 @@
 //! Connector configurations, target states, task configurations and session keys on the
-//! config topic (Java's `KafkaConfigBackingStore`, spec §6.2), with the write sequences Java
+//! config topic (Java's `KafkaConfigBackingStore`, kafka-connect-spec.md §6.2), with the write sequences Java
 //! uses so Java and kconnect workers can share the topic.
 
 use std::sync::{Arc, Mutex};

@@ -1,4 +1,4 @@
-//! Source offsets on the offsets topic (Java's `KafkaOffsetBackingStore`, spec §6.4): raw
+//! Source offsets on the offsets topic (Java's `KafkaOffsetBackingStore`, kafka-connect-spec.md §6.4): raw
 //! key and value bytes, exactly as the JSON converter writes them, so lookups are byte-exact
 //! across Java and kconnect workers.
 //!

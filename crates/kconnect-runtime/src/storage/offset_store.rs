@@ -1,7 +1,7 @@
 //! The interface source tasks and the offsets REST API need from an offsets store, with the
 //! standalone file ([`FileOffsetStore`]) and the distributed offsets topic
 //! ([`KafkaOffsetStore`]) behind it. Keys and values are the raw bytes the internal JSON
-//! converter writes (spec §6.4), so both stores hold exactly what Java workers hold.
+//! converter writes (kafka-connect-spec.md §6.4), so both stores hold exactly what Java workers hold.
 
 use async_trait::async_trait;
 use futures::future::BoxFuture;

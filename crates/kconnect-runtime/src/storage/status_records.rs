@@ -1,4 +1,4 @@
-//! Records of the status topic (`status.storage.topic`, spec §6.3): connector and task
+//! Records of the status topic (`status.storage.topic`, kafka-connect-spec.md §6.3): connector and task
 //! statuses and active-topic tracking, keyed and encoded as Java's `KafkaStatusBackingStore`
 //! does.
 

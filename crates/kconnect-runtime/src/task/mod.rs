@@ -40,7 +40,7 @@ impl fmt::Display for TaskId {
 }
 
 /// Waits while the connector's target state is PAUSED: a task created while its connector is
-/// paused reports PAUSED and starts only once resumed (spec §8.2). `false` if the task was
+/// paused reports PAUSED and starts only once resumed (kafka-connect-spec.md §8.2). `false` if the task was
 /// stopped meanwhile.
 pub(crate) async fn until_unpaused(
     cancel: &CancellationToken,

@@ -1,4 +1,4 @@
-//! The sink task loop (spec §8.5): consume from the connector's consumer group, convert,
+//! The sink task loop (kafka-connect-spec.md §8.5): consume from the connector's consumer group, convert,
 //! transform, `put`; every `offset.flush.interval.ms` ask the task what is safe to commit
 //! (`pre_commit`) and commit it; commit and close on partition revocation and on shutdown.
 //! This file sets the loop up; [`super::sink_loop`] runs it.

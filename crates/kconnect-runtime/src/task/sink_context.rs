@@ -1,4 +1,4 @@
-//! The [`SinkTaskContext`] handed to a sink task (spec §8.5): what it asks of the runtime is
+//! The [`SinkTaskContext`] handed to a sink task (kafka-connect-spec.md §8.5): what it asks of the runtime is
 //! recorded here and applied by the loop — offsets to continue from (`offset`), partitions to
 //! pause and resume, a timeout before the next `put`, an early commit — plus its errant
 //! record reporter (KIP-610).

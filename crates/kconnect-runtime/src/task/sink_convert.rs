@@ -1,4 +1,4 @@
-//! From a consumed message to the record a sink task receives (spec §8.5 step 5): the key,
+//! From a consumed message to the record a sink task receives (kafka-connect-spec.md §8.5 step 5): the key,
 //! value and header converters, then the transformation chain, each under the task's error
 //! policy. A failed record is reported with its original bytes (error log, dead letter
 //! queue) before it is skipped, or fails the task.

@@ -1,4 +1,4 @@
-//! Where a sink task stands in each of its partitions (spec §8.5; Java's `currentOffsets` and
+//! Where a sink task stands in each of its partitions (kafka-connect-spec.md §8.5; Java's `currentOffsets` and
 //! `lastCommittedOffsets`): the position after the last message converted, after the last
 //! message delivered, and the last committed offset. Only delivered positions that the task
 //! approves are committed; a commit counts once Kafka confirmed it, so a failed commit is

@@ -1,4 +1,4 @@
-//! The sink task's consumer and its rebalances (spec §8.5). librdkafka runs the rebalance
+//! The sink task's consumer and its rebalances (kafka-connect-spec.md §8.5). librdkafka runs the rebalance
 //! callback inside the loop's own `recv()`, where the task cannot be called; so the callback
 //! only hands the change to the loop and leaves it pending (librdkafka waits for it). The loop
 //! then does what Java's rebalance listener does — on revocation `pre_commit`, `close` and a

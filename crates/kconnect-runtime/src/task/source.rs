@@ -1,4 +1,4 @@
-//! The source task loop (spec §8.3-8.4): poll the task, transform, convert, produce; track
+//! The source task loop (kafka-connect-spec.md §8.3-8.4): poll the task, transform, convert, produce; track
 //! acknowledgements per source partition and commit an offset only once every record before
 //! it was acknowledged; commit every `offset.flush.interval.ms` and on shutdown.
 

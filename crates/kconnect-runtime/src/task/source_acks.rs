@@ -1,4 +1,4 @@
-//! Acknowledgements of a source task's records (spec §8.3e): the producer's delivery reports
+//! Acknowledgements of a source task's records (kafka-connect-spec.md §8.3e): the producer's delivery reports
 //! (and dead letter queue writes) acknowledge submitted records so their offsets become
 //! committable; a failed delivery either fails the task or, when the record itself was
 //! refused and `errors.tolerance=all`, is reported and skipped.
@@ -154,7 +154,7 @@ pub enum DeliveryFailure {
     Fail(String),
 }
 
-/// Decides what a failed delivery means (spec §8.3e).
+/// Decides what a failed delivery means (kafka-connect-spec.md §8.3e).
 pub fn delivery_failure(err: &KafkaError, tolerate_all: bool) -> DeliveryFailure {
     use RDKafkaErrorCode as C;
     if matches!(

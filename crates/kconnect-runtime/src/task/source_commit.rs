@@ -1,4 +1,4 @@
-//! Offset commits of the source loop (spec §8.4): every `offset.flush.interval.ms` and on
+//! Offset commits of the source loop (kafka-connect-spec.md §8.4): every `offset.flush.interval.ms` and on
 //! the way out, the offsets of acknowledged records are written to the offsets store (the
 //! file in standalone mode, the offsets topic in distributed mode), waiting at most
 //! `offset.flush.timeout.ms` for them to be persisted (what is not is retried at the next

@@ -1,4 +1,4 @@
-//! From a polled source record to the bytes the producer sends (spec §8.3a-b): the
+//! From a polled source record to the bytes the producer sends (kafka-connect-spec.md §8.3a-b): the
 //! transformation chain, then the header, key and value converters, each under the task's
 //! error policy. A failed record is reported (error log, dead letter queue) before it is
 //! skipped, or fails the task.

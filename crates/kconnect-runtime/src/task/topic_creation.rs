@@ -1,4 +1,4 @@
-//! Topic creation for source connectors (KIP-158, spec §3.5): active when the worker allows
+//! Topic creation for source connectors (KIP-158, kafka-connect-spec.md §3.5): active when the worker allows
 //! it and the connector sets any `topic.creation.` key; the first time a task sends to a
 //! topic that does not exist, it is created with the settings of the first matching group.
 

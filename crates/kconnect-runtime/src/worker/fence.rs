@@ -1,4 +1,4 @@
-//! Cancelled-task suppression (spec §8.1-8.2, Java's `WorkerTask.cancel`). A task that did
+//! Cancelled-task suppression (kafka-connect-spec.md §8.1-8.2, Java's `WorkerTask.cancel`). A task that did
 //! not stop within `task.shutdown.graceful.timeout.ms` is cancelled and aborted, but an abort
 //! only takes effect at the task's next `.await`: a task inside a blocking call may still
 //! finish its drain, commit offsets and report a final state after its replacement started.

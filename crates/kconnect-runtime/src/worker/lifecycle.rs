@@ -1,4 +1,4 @@
-//! Connector lifecycle (spec §8.1-8.2, §8.8): create, reconfigure, target-state changes
+//! Connector lifecycle (kafka-connect-spec.md §8.1-8.2, §8.8): create, reconfigure, target-state changes
 //! (pause, resume, stop with zero tasks, resume from stopped regenerating tasks), task
 //! reconfiguration requested by the connector, restarts of the connector and of single
 //! tasks, and removal. Connector code runs under the plugin call deadline.

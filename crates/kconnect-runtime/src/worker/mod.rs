@@ -39,7 +39,7 @@ use connector_context::WorkerConnectorContext;
 use fence::TaskFence;
 use status::{State, StatusStore};
 
-/// What a connector should be doing (spec §8.2).
+/// What a connector should be doing (kafka-connect-spec.md §8.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TargetState {
     /// Running.

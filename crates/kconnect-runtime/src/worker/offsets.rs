@@ -1,4 +1,4 @@
-//! Connector offsets through the REST API (KIP-875, spec §8.7): source offsets live in the
+//! Connector offsets through the REST API (KIP-875, kafka-connect-spec.md §8.7): source offsets live in the
 //! offsets store under `[connector, partition]` keys; sink offsets are the committed offsets
 //! of the consumer group `connect-<connector>`. The connector's configuration is either the
 //! one this worker runs it with (standalone) or given by the caller (distributed: a stopped

@@ -14,7 +14,7 @@ pub fn trace(e: &ConnectError) -> String {
     format!("{}: {}", e.java_class(), e)
 }
 
-/// A connector's or task's state (spec §8.1).
+/// A connector's or task's state (kafka-connect-spec.md §8.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
     /// Not running anywhere yet.

@@ -1,6 +1,6 @@
 //! A connector's tasks: generating their configurations (under the plugin call deadline),
 //! starting them, and stopping them within `task.shutdown.graceful.timeout.ms`, one budget
-//! for the whole batch (spec §8.2). A task that does not stop in time is cancelled through
+//! for the whole batch (kafka-connect-spec.md §8.2). A task that does not stop in time is cancelled through
 //! its fence (its late status updates and offset commits are dropped), then aborted.
 
 use std::collections::BTreeMap;

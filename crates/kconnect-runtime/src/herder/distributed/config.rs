@@ -1,4 +1,4 @@
-//! Distributed-only worker settings (spec §2.3), with Java's names and defaults except
+//! Distributed-only worker settings (kafka-connect-spec.md §2.3), with Java's names and defaults except
 //! `scheduled.rebalance.max.delay.ms`, which kconnect defaults to 0 so the work of a worker
 //! that dies runs elsewhere as soon as the group notices (Java: 300 000 ms, up to five
 //! minutes of downtime for that work).

@@ -1,5 +1,5 @@
 //! Task configurations generated on a follower go to the leader as Java sends them
-//! (spec §1.6): `POST <leader>/connectors/<c>/tasks?forward=true` with the JSON array of
+//! (kafka-connect-spec.md §1.6): `POST <leader>/connectors/<c>/tasks?forward=true` with the JSON array of
 //! task config maps, signed with the session key when the group runs `sessioned`.
 
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! The distributed herder: the REST API's view of a Connect cluster. Reads come from this
 //! worker's copy of the config topic and the status topic; writes go to the config topic
-//! from the leader (the REST layer forwards them there first, spec §1.3), except pause and
+//! from the leader (the REST layer forwards them there first, kafka-connect-spec.md §1.3), except pause and
 //! resume, which any worker writes. The owner of a connector reacts to what the topic says
 //! (see [`super::worker_runner`]).
 
@@ -156,7 +156,7 @@ impl DistributedHerder {
         .await?
     }
 
-    /// Checks an internal request's signature (spec §1.6) when the group is `sessioned`.
+    /// Checks an internal request's signature (kafka-connect-spec.md §1.6) when the group is `sessioned`.
     pub(super) fn verify_internal(
         &self,
         body: &[u8],

@@ -1,7 +1,7 @@
 //! Requests of the distributed herder that concern work wherever it runs: a connector's
-//! offsets (KIP-875, spec §8.7), which any worker reads and the leader changes once the
+//! offsets (KIP-875, kafka-connect-spec.md §8.7), which any worker reads and the leader changes once the
 //! connector is stopped (it then runs nowhere, so its configuration comes from the config
-//! topic), and single task restarts, served by the worker running the task (spec §8.8).
+//! topic), and single task restarts, served by the worker running the task (kafka-connect-spec.md §8.8).
 
 use super::herder::{unknown, DistributedHerder};
 use crate::herder::{ConnectorOffset, ConnectorOffsets, HerderError, HerderResult, Message};

@@ -1,4 +1,4 @@
-//! A small HTTP/1.1 client for worker-to-worker requests (spec §1.3, §1.6): one request per
+//! A small HTTP/1.1 client for worker-to-worker requests (kafka-connect-spec.md §1.3, §1.6): one request per
 //! connection, JSON bodies, plain `http://` URLs as workers advertise them.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The member side of a rebalance (spec §7.4, "Member side"): turning an assignment into
+//! The member side of a rebalance (kafka-connect-spec.md §7.4, "Member side"): turning an assignment into
 //! what to stop and start, keeping the effective assignment (previous − revoked + new), and
 //! deciding when to rejoin.
 

@@ -1,5 +1,5 @@
 //! Distributed mode: workers sharing a `group.id` coordinate through Kafka's group protocol
-//! (spec §7) and keep their state in internal topics (spec §6).
+//! (kafka-connect-spec.md §7) and keep their state in internal topics (kafka-connect-spec.md §6).
 //!
 //! Layers, bottom up: [`wire`] and [`protocol`] are the byte layouts of the Connect
 //! sub-protocols; [`work`] names units of work; [`assignor`] decides who runs what;

@@ -1,5 +1,5 @@
-//! The Connect group sub-protocols (spec §7.1) and the byte layouts of member metadata and
-//! assignments (spec §7.2), identical to Java's `ConnectProtocol` and
+//! The Connect group sub-protocols (kafka-connect-spec.md §7.1) and the byte layouts of member metadata and
+//! assignments (kafka-connect-spec.md §7.2), identical to Java's `ConnectProtocol` and
 //! `IncrementalCooperativeConnectProtocol` so kconnect and Java workers can share a group.
 
 use std::collections::BTreeMap;

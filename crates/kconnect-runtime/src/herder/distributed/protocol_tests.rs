@@ -1,4 +1,4 @@
-//! Byte-layout tests of the Connect group protocol against hand-built vectors (spec §7.2).
+//! Byte-layout tests of the Connect group protocol against hand-built vectors (kafka-connect-spec.md §7.2).
 
 use super::*;
 

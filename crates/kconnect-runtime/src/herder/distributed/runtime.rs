@@ -1,7 +1,7 @@
 //! The distributed worker's coordination loop: it takes part in the group, applies each
 //! assignment through a [`WorkRunner`] (stop revoked work, catch up on the config topic,
 //! start new work), publishes the task configurations its connectors generate, and asks for
-//! a rebalance when connectors or task sets change (spec §7.4-7.5). Group membership runs on
+//! a rebalance when connectors or task sets change (kafka-connect-spec.md §7.4-7.5). Group membership runs on
 //! its own tasks, so a runner that is slow to start or stop work never costs the membership.
 
 use std::collections::BTreeSet;
@@ -38,7 +38,7 @@ pub trait WorkRunner: Send + Sync + 'static {
 }
 
 /// Delivers task configurations generated on a follower to the leader (in production a
-/// signed `POST /connectors/{c}/tasks` to the leader's REST URL, spec §1.6).
+/// signed `POST /connectors/{c}/tasks` to the leader's REST URL, kafka-connect-spec.md §1.6).
 #[async_trait]
 pub trait TaskConfigForwarder: Send + Sync + 'static {
     /// Sends `tasks` of `connector` to the leader at `leader_url`.
@@ -234,7 +234,7 @@ impl Loop {
         });
     }
 
-    /// Connector and task-set changes need a rebalance (spec §7.4 triggers).
+    /// Connector and task-set changes need a rebalance (kafka-connect-spec.md §7.4 triggers).
     /// Task configurations waiting to be published are dropped when their connector's
     /// configuration, target state or existence changes: the instance generates newer ones
     /// if it should run tasks.

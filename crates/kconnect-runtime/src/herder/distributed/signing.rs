@@ -1,4 +1,4 @@
-//! Signed internal requests between workers (spec §1.6, KIP-507): the leader's session key
+//! Signed internal requests between workers (kafka-connect-spec.md §1.6, KIP-507): the leader's session key
 //! MACs the exact request body; the signature travels Base64-encoded in
 //! `X-Connect-Authorization`, the algorithm name in `X-Connect-Request-Signature-Algorithm`.
 

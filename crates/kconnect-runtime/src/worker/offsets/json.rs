@@ -1,4 +1,4 @@
-//! The offsets JSON of the REST API (KIP-875, spec §8.7) and what it stands for: source
+//! The offsets JSON of the REST API (KIP-875, kafka-connect-spec.md §8.7) and what it stands for: source
 //! partitions and offsets (maps of primitives), sink partitions (`kafka_topic`,
 //! `kafka_partition`) with their `kafka_offset`, and Java's messages.
 

@@ -1,5 +1,5 @@
 //! The eager (`default` protocol) assignor: everything is stopped on every rebalance and
-//! re-dealt round-robin (spec §7.3).
+//! re-dealt round-robin (kafka-connect-spec.md §7.3).
 
 use super::{Assignments, Round};
 

@@ -1,4 +1,4 @@
-//! The incremental cooperative assignor (`compatible`/`sessioned`, spec §7.4): members keep
+//! The incremental cooperative assignor (`compatible`/`sessioned`, kafka-connect-spec.md §7.4): members keep
 //! running what stays theirs; the leader tells each member only what to start and what to
 //! stop, and moves work in two steps (revoke in one round, assign in the next) so no
 //! connector or task ever has two owners.
