@@ -34,7 +34,7 @@ const CONVERGE: Duration = Duration::from_secs(60);
 /// first has every member confirm what it runs, then hands out the crashed member's work).
 /// Each round ends once every survivor has rejoined, which each does at its next heartbeat
 /// (every 500 ms) or as soon as it applied the previous assignment.
-const FAILOVER_BOUND: Duration = Duration::from_secs(6 + 15);
+const FAILOVER_BOUND: Duration = Duration::from_secs(6 + 10);
 
 /// Three connectors with two tasks each.
 fn config() -> ConfigState {

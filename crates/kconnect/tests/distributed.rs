@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 /// `session.timeout.ms` of the test workers plus the rebalance rounds documented in
 /// docs/DISTRIBUTED.md.
-const FAILOVER_BOUND: Duration = Duration::from_secs(6 + 15);
+const FAILOVER_BOUND: Duration = Duration::from_secs(6 + 10);
 
 /// The worker ids running the connector and its tasks, once all are RUNNING on `on`.
 async fn running_on(k: &Kconnect, name: &str, tasks: usize) -> Vec<String> {

@@ -16,11 +16,12 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::cluster::{plain, wait_healthy};
+use common::cluster::{
+    all_logs, balanced, ids, loads, placement, plain, wait_healthy, Placement, Unit,
+};
 use common::Kconnect;
 use kconnect_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
 use kconnect_testkit::{unique, Broker, TopicReader};
@@ -39,7 +40,7 @@ const RATE: u32 = 20;
 /// takes a revocation round and an assignment round (docs/DISTRIBUTED.md), and the broker
 /// completes each round only once every member rejoined (members learn of a rebalance from
 /// their next heartbeat, every 500 ms).
-const SETTLE_BOUND: Duration = Duration::from_secs(40);
+const SETTLE_BOUND: Duration = Duration::from_secs(20);
 
 /// How long a placement must stay the same to count as settled: longer than one more
 /// rebalance round (every member rejoins after its next heartbeat) plus a status report
@@ -58,32 +59,12 @@ const LONG_SESSION: Duration = Duration::from_secs(45);
 /// also stops its own work first (under a second). The margin is for other builds and tests
 /// sharing the machine; the bound stays far below [`LONG_SESSION`], so an eviction cannot
 /// explain the move.
-const LEAVE_BOUND: Duration = Duration::from_secs(20);
+const LEAVE_BOUND: Duration = Duration::from_secs(10);
 
 /// From SIGTERM to the process's exit: stopping paced Datagen tasks, copying offsets and
 /// sending LeaveGroup (after finishing a JoinGroup in flight, if any: the broker answers it
 /// once the other members rejoined too).
 const EXIT_BOUND: Duration = Duration::from_secs(10);
-
-/// A connector instance (`task` is `None`) or one of its tasks.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Unit {
-    connector: String,
-    task: Option<u32>,
-}
-
-impl fmt::Display for Unit {
-    /// As the workers log it: `gen0` for an instance, `gen0-1` for a task.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.task {
-            None => write!(f, "{}", self.connector),
-            Some(t) => write!(f, "{}-{t}", self.connector),
-        }
-    }
-}
-
-/// Where every connector instance and task runs: unit → worker id.
-type Placement = BTreeMap<Unit, String>;
 
 /// The topic a connector of [`CONNECTORS`] writes to in the test whose group is `group`.
 fn topic(group: &str, connector: &str) -> String {
@@ -127,78 +108,6 @@ async fn create_connectors(broker: &Broker, group: &str, via: &Kconnect) {
     }
 }
 
-/// The placement of every connector and task if all of them are RUNNING, as `k` sees it.
-async fn placement(k: &Kconnect) -> Option<Placement> {
-    let mut out = Placement::new();
-    for (name, tasks) in CONNECTORS {
-        let (_, s) = k.get(&format!("/connectors/{name}/status")).await;
-        let running = |v: &Value| v["state"] == "RUNNING";
-        if !running(&s["connector"]) {
-            return None;
-        }
-        let unit = |task| Unit {
-            connector: name.to_string(),
-            task,
-        };
-        out.insert(unit(None), s["connector"]["worker_id"].as_str()?.into());
-        let listed = s["tasks"].as_array()?;
-        if listed.len() != tasks as usize || !listed.iter().all(running) {
-            return None;
-        }
-        for t in listed {
-            let n = u32::try_from(t["id"].as_u64()?).ok()?;
-            out.insert(unit(Some(n)), t["worker_id"].as_str()?.into());
-        }
-    }
-    Some(out)
-}
-
-/// How many instances and how many tasks each of `workers` runs.
-fn loads(p: &Placement, workers: &[String]) -> BTreeMap<String, (usize, usize)> {
-    let mut out: BTreeMap<String, (usize, usize)> =
-        workers.iter().map(|w| (w.clone(), (0, 0))).collect();
-    for (unit, worker) in p {
-        let load = out.entry(worker.clone()).or_default();
-        match unit.task {
-            None => load.0 += 1,
-            Some(_) => load.1 += 1,
-        }
-    }
-    out
-}
-
-/// Whether everything runs on `workers`, each with the floor or the ceiling of the average
-/// number of instances and of tasks.
-fn balanced(p: &Placement, workers: &[String]) -> bool {
-    let loads = loads(p, workers);
-    if loads.len() != workers.len() {
-        return false; // some work runs on a worker not in the list
-    }
-    let fair = |n: usize, total: usize| {
-        let (floor, ceil) = (total / workers.len(), total.div_ceil(workers.len()));
-        n == floor || n == ceil
-    };
-    let instances = loads.values().map(|l| l.0).sum();
-    let tasks = loads.values().map(|l| l.1).sum();
-    loads
-        .values()
-        .all(|&(i, t)| fair(i, instances) && fair(t, tasks))
-}
-
-/// The logs of `workers`, one after the other.
-fn all_logs(workers: &[&Kconnect]) -> String {
-    let logs: Vec<String> = workers
-        .iter()
-        .map(|w| format!("==== {}\n{}", w.worker_id(), w.log()))
-        .collect();
-    logs.join("\n")
-}
-
-/// The worker ids of `workers`.
-fn ids(workers: &[&Kconnect]) -> Vec<String> {
-    workers.iter().map(|w| w.worker_id()).collect()
-}
-
 /// Polls `k` until everything runs on `on`, balanced, with the placement unchanged for
 /// [`STABLE_FOR`]; fails after `bound` with the workers' logs. Returns the placement and
 /// when it was first seen.
@@ -212,7 +121,9 @@ async fn until_settled(
     let workers = ids(on);
     let mut last: Option<(Placement, Instant)> = None;
     loop {
-        let now = placement(k).await.filter(|p| balanced(p, &workers));
+        let now = placement(k, &CONNECTORS)
+            .await
+            .filter(|p| balanced(p, &workers));
         last = match (now, last) {
             (Some(p), Some((q, since))) if p == q => {
                 if since.elapsed() >= STABLE_FOR {
@@ -468,7 +379,7 @@ async fn a_worker_stopped_with_sigterm_exits_and_leaves_the_group_at_once() {
     let rest_ids = ids(&rest);
     let deadline = signalled + LEAVE_BOUND;
     let moved_after = loop {
-        let now = placement(rest[0]).await;
+        let now = placement(rest[0], &CONNECTORS).await;
         if now.is_some_and(|p| balanced(&p, &rest_ids)) {
             break signalled.elapsed();
         }

@@ -26,7 +26,7 @@ const MAX_RETRY_BACKOFF: Duration = Duration::from_secs(2);
 /// Rejoins within this window that count as a loop worth a warning.
 const LOOP_WINDOW: Duration = Duration::from_secs(10);
 /// How many rejoins within [`LOOP_WINDOW`] are reported at warn level.
-const LOOP_REJOINS: usize = 20;
+const LOOP_REJOINS: usize = 50;
 
 /// Why the application asks to rejoin.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,6 +21,8 @@ pub struct Kconnect {
     pub dir: PathBuf,
     /// The REST port.
     pub port: u16,
+    /// `RUST_LOG` of the process (default `info`).
+    pub log_filter: String,
     child: Option<Child>,
 }
 
@@ -37,6 +39,7 @@ impl Kconnect {
         Self {
             dir: dir.to_path_buf(),
             port,
+            log_filter: "info".into(),
             child: None,
         }
     }
@@ -63,6 +66,7 @@ impl Kconnect {
         Self {
             dir: dir.to_path_buf(),
             port,
+            log_filter: "info".into(),
             child: None,
         }
     }
@@ -87,7 +91,7 @@ impl Kconnect {
         cmd.arg(mode)
             .arg(self.dir.join("worker.properties"))
             .args(files);
-        cmd.env("RUST_LOG", "info")
+        cmd.env("RUST_LOG", &self.log_filter)
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log);
@@ -134,6 +138,11 @@ impl Kconnect {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// The process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// Kills the process with SIGKILL.
