@@ -141,9 +141,10 @@ impl ConnectGroupProtocol {
         self.local.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
-    /// Members with what they may run. Brokers like Tansu answer a JoinGroup without
-    /// waiting for every member to rejoin, so a member's metadata can predate changes this
-    /// leader already sent it. kconnect members report the generation of the last change
+    /// Members with what they may run. A coordinator without a join barrier (Kafka has one;
+    /// some Kafka-protocol brokers do not) answers a JoinGroup without waiting for every
+    /// member to rejoin, and even on Kafka a member may rejoin before it finished applying an
+    /// assignment, so a member's metadata can predate changes this leader already sent it. kconnect members report the generation of the last change
     /// they applied: changes sent in later rounds are not confirmed, so the member is
     /// assumed to run what it reported plus everything it was told to start since (what it
     /// was told to stop is kept away from everyone), and those changes are sent again. Members that report nothing (Java workers) are
@@ -304,8 +305,8 @@ impl GroupProtocol for ConnectGroupProtocol {
 }
 
 /// The first round of a new leader once members have applied changes from an earlier one.
-/// It does not know what the previous leader sent, and
-/// brokers like Tansu may hand it metadata from before those changes, so it assigns nothing:
+/// It does not know what the previous leader sent, and a coordinator without a join barrier
+/// may hand it metadata from before those changes, so it assigns nothing:
 /// each kconnect member is told to stop whatever it runs beyond what its metadata reports,
 /// which it confirms by rejoining with current metadata; the next round assigns from there.
 fn census(
