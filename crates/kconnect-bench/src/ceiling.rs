@@ -126,10 +126,38 @@ pub fn produce(s: &Setup, topic: &str, payloads: &Payloads) -> Result<Measured, 
     })
 }
 
-/// Reads `s.records` records of `topic` through a consumer group, touching every payload.
-pub fn consume(s: &Setup, topic: &str) -> Result<Measured, String> {
+/// The topic of the plain producer's round `round` (0-based); the first is the one the sink
+/// reads.
+pub fn round_topic(round: usize) -> String {
+    if round == 0 {
+        crate::phases::CEILING_TOPIC.to_string()
+    } else {
+        format!("{}-{}", crate::phases::CEILING_TOPIC, round + 1)
+    }
+}
+
+/// The round with the median rate, and the spread of the rates (max / min − 1, in %).
+pub fn median_round(rounds: &[Measured]) -> (Measured, f64) {
+    let mut sorted = rounds.to_vec();
+    sorted.sort_by(|a, b| a.records_per_s.total_cmp(&b.records_per_s));
+    let (min, max) = (
+        sorted.first().map_or(0.0, |m| m.records_per_s),
+        sorted.last().map_or(0.0, |m| m.records_per_s),
+    );
+    let spread = if min > 0.0 {
+        100.0 * (max / min - 1.0)
+    } else {
+        0.0
+    };
+    (sorted[(sorted.len() - 1) / 2], spread)
+}
+
+/// Reads `s.records` records of `topic` through a consumer group of its own (one per
+/// `round`), touching every payload.
+pub fn consume(s: &Setup, topic: &str, round: usize) -> Result<Measured, String> {
     let count = s.records;
-    let consumer: BaseConsumer = consumer_props(&s.bootstrap, "bench-ceiling-consumer", &s.extra)
+    let group = format!("bench-ceiling-consumer-{}", round + 1);
+    let consumer: BaseConsumer = consumer_props(&s.bootstrap, &group, &s.extra)
         .to_rdkafka()
         .create()
         .map_err(|e| format!("consumer: {e}"))?;
@@ -184,7 +212,7 @@ impl Probe {
             .set("bootstrap.servers", bootstrap)
             .set("group.id", "bench-probe")
             .set("enable.auto.commit", "false")
-            // Tansu 0.6 sleeps for the whole wait on every fetch, even with data at hand.
+            // The probe polls for a record that may not exist yet: answer quickly.
             .set("fetch.wait.max.ms", "10");
         let consumer = props
             .to_rdkafka()
@@ -193,10 +221,8 @@ impl Probe {
         Ok(Self { consumer })
     }
 
-    /// What the broker answers for the latest offset of partition 0; `None` while the
-    /// topic does not exist. Tansu 0.6 answers with the base offset of the newest record
-    /// batch plus one, not with the offset after the last record, so this trails the real
-    /// end of the partition by up to one batch (see [`Probe::find`]).
+    /// The end offset of partition 0 (the offset after its last record); `None` while the
+    /// topic does not exist.
     pub fn latest_offset(&self, topic: &str) -> Option<i64> {
         match self
             .consumer
@@ -215,8 +241,7 @@ impl Probe {
     }
 
     /// The value of the record at offset `target` of partition 0, if there is one yet,
-    /// reading from `from` (which must be the first offset of a record batch, as
-    /// [`latest_offset`](Self::latest_offset) minus one is).
+    /// reading from `from`.
     pub fn find(&self, topic: &str, from: i64, target: i64) -> Result<Option<Vec<u8>>, String> {
         let mut tpl = TopicPartitionList::new();
         tpl.add_partition_offset(topic, 0, Offset::Offset(from))

@@ -1,6 +1,6 @@
 //! `kconnect-bench`: kconnect side by side with plain Kafka clients on one local broker.
 //!
-//! Each run starts a fresh Tansu broker and measures, for the same records (Datagen's
+//! Each run starts a fresh Apache Kafka broker (the testkit's single KRaft node) and measures, for the same records (Datagen's
 //! `struct10` as JsonConverter with `schemas.enable=true` writes them):
 //!
 //! 1. the ceiling: a plain librdkafka producer sending the pre-serialized bytes, and a plain
@@ -42,6 +42,10 @@ struct Args {
     /// Runs; the table shows medians.
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Rounds of each plain client per run (each on the same records): the run's ceiling is
+    /// their median, and their spread is reported.
+    #[arg(long, default_value_t = 3)]
+    ceiling_rounds: usize,
     /// Where to write the figures as JSON.
     #[arg(long, default_value = "target/bench-results.json")]
     json: PathBuf,
@@ -68,12 +72,10 @@ struct Args {
     /// (flat profile, light enough to sample often).
     #[arg(long, default_value = "dwarf,16384")]
     perf_call_graph: String,
-    /// `consumer.fetch.wait.max.ms` for the sink and the plain consumer alike. Tansu 0.6
-    /// sleeps for half this wait (or all of it, below 250 ms) on every fetch, even when it
-    /// has data, so Java's default of 500 caps any consumer near 25k records/s; 500 measures
-    /// that.
-    #[arg(long, default_value_t = 10)]
-    fetch_wait_ms: u32,
+    /// `consumer.fetch.wait.max.ms` for the sink and the plain consumer alike (default: the
+    /// clients' defaults, as users run them).
+    #[arg(long)]
+    fetch_wait_ms: Option<u32>,
     /// An extra worker setting (repeatable), e.g. `consumer.fetch.wait.max.ms=10`;
     /// `producer.*` and `consumer.*` settings apply to the plain clients too.
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -96,14 +98,14 @@ fn wants(args: &Args, phase: &str) -> bool {
 }
 
 fn run(args: &Args) -> Result<(), String> {
-    if args.records < 2 || args.runs == 0 {
-        return Err("--records must be at least 2 and --runs at least 1".into());
+    if args.records < 2 || args.runs == 0 || args.ceiling_rounds == 0 {
+        return Err("--records must be at least 2, --runs and --ceiling-rounds at least 1".into());
     }
     let binary = worker::find_binary(args.kconnect.clone())?;
-    let mut extra = BTreeMap::from([(
-        "consumer.fetch.wait.max.ms".to_string(),
-        args.fetch_wait_ms.to_string(),
-    )]);
+    let mut extra = BTreeMap::new();
+    if let Some(wait) = args.fetch_wait_ms {
+        extra.insert("consumer.fetch.wait.max.ms".to_string(), wait.to_string());
+    }
     extra.extend(parse_settings(&args.settings)?);
     let machine = proc_stats::Machine::describe();
     let load_before = proc_stats::load_average();
@@ -146,17 +148,34 @@ fn run(args: &Args) -> Result<(), String> {
         let mut producer_rate = None;
         let mut consumer_rate = None;
         if wants(args, "ceiling") || wants(args, "sink") {
-            runtime.block_on(broker.create_topic(CEILING_TOPIC, 1));
-            let produced = ceiling::produce(&setup, CEILING_TOPIC, &payloads)?;
-            eprintln!("  plain producer: {produced:?}");
-            figures.producer(&produced, args.records);
-            producer_rate = Some(produced.records_per_s);
+            // The sink reads the first round's topic; later rounds write topics of their own.
+            let rounds = if wants(args, "ceiling") {
+                args.ceiling_rounds
+            } else {
+                1
+            };
+            let mut produced = Vec::new();
+            for round in 0..rounds {
+                let topic = ceiling::round_topic(round);
+                runtime.block_on(broker.create_topic(&topic, 1));
+                let m = ceiling::produce(&setup, &topic, &payloads)?;
+                eprintln!("  plain producer, round {}: {m:?}", round + 1);
+                produced.push(m);
+            }
+            let (median, spread) = ceiling::median_round(&produced);
+            figures.producer(&median, args.records, spread);
+            producer_rate = Some(median.records_per_s);
         }
         if wants(args, "ceiling") {
-            let consumed = ceiling::consume(&setup, CEILING_TOPIC)?;
-            eprintln!("  plain consumer: {consumed:?}");
-            figures.consumer(&consumed, args.records);
-            consumer_rate = Some(consumed.records_per_s);
+            let mut consumed = Vec::new();
+            for round in 0..args.ceiling_rounds {
+                let m = ceiling::consume(&setup, CEILING_TOPIC, round)?;
+                eprintln!("  plain consumer, round {}: {m:?}", round + 1);
+                consumed.push(m);
+            }
+            let (median, spread) = ceiling::median_round(&consumed);
+            figures.consumer(&median, args.records, spread);
+            consumer_rate = Some(median.records_per_s);
         }
         if wants(args, "source") {
             let source = phases::source(&setup, &payloads, &probe)?;
@@ -172,6 +191,11 @@ fn run(args: &Args) -> Result<(), String> {
         drop(broker);
     }
     let rows = report::summarize(&runs);
+    let load_after = proc_stats::load_average();
+    println!(
+        "machine: {} x {}, {:.0} MiB, Linux {}; load average (1 min) {load_before:.2} before, {load_after:.2} after",
+        machine.cpus, machine.cpu, machine.memory_mib, machine.kernel
+    );
     print!("{}", report::table(&rows, runs.len()));
     let document = json!({
         "kconnect_version": env!("CARGO_PKG_VERSION"),
@@ -182,7 +206,7 @@ fn run(args: &Args) -> Result<(), String> {
         "seed": args.seed,
         "record_bytes_mean": payloads.mean_size().round(),
         "machine": machine,
-        "load_average_1m": { "before": load_before, "after": proc_stats::load_average() },
+        "load_average_1m": { "before": load_before, "after": load_after },
         "client_settings": {
             "producer": settings(&ceiling::producer_props("<broker>", &extra)),
             "consumer": settings(&ceiling::consumer_props("<broker>", "<group>", &extra)),

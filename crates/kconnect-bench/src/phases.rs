@@ -99,10 +99,12 @@ pub fn source(s: &Setup, payloads: &Payloads, probe: &Probe) -> Result<Pipeline,
                 perf = Perf::start(s, "source", &w.pid());
             }
         }
-        // Quiet for a second: the newest batch is in; done if it holds the last record.
-        if value > 0 && now - latest.1 > Duration::from_secs(1) {
-            if let Some(last) = probe.find(SOURCE_TOPIC, value - 1, n as i64 - 1)? {
-                break (latest.1, last);
+        // The broker's end offset is the offset after the last record: done once it
+        // covers all of them (the time is when the end first reached it).
+        if value >= n as i64 {
+            match probe.find(SOURCE_TOPIC, n as i64 - 1, n as i64 - 1)? {
+                Some(last) => break (latest.1, last),
+                None => return Err(format!("{SOURCE_TOPIC} has no record at offset {}", n - 1)),
             }
         }
         w.check_alive()?;

@@ -23,18 +23,19 @@ impl RunFigures {
         self.0.get(key).and_then(Json::as_f64)
     }
 
-    /// Adds the plain producer's figures.
-    pub fn producer(&mut self, m: &Measured, records: usize) {
-        self.plain("ceiling.producer", m, records);
+    /// Adds the plain producer's figures (its median round) and the spread of its rounds.
+    pub fn producer(&mut self, m: &Measured, records: usize, spread_pct: f64) {
+        self.plain("ceiling.producer", m, records, spread_pct);
     }
 
-    /// Adds the plain consumer's figures.
-    pub fn consumer(&mut self, m: &Measured, records: usize) {
-        self.plain("ceiling.consumer", m, records);
+    /// Adds the plain consumer's figures (its median round) and the spread of its rounds.
+    pub fn consumer(&mut self, m: &Measured, records: usize, spread_pct: f64) {
+        self.plain("ceiling.consumer", m, records, spread_pct);
     }
 
-    fn plain(&mut self, prefix: &str, m: &Measured, records: usize) {
+    fn plain(&mut self, prefix: &str, m: &Measured, records: usize, spread_pct: f64) {
         self.set(&format!("{prefix}.records_per_s"), m.records_per_s);
+        self.set(&format!("{prefix}.spread_pct"), spread_pct);
         self.set(
             &format!("{prefix}.cpu_s_per_million"),
             m.cpu_s * 1e6 / records as f64,

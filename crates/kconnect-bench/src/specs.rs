@@ -65,6 +65,12 @@ pub const SPECS: &[Spec] = &[
         None,
     ),
     spec(
+        "ceiling.producer.spread_pct",
+        "plain producer, spread of the rounds, %",
+        None,
+        None,
+    ),
+    spec(
         "ceiling.producer.cpu_s_per_million",
         "plain producer, CPU s per 1M records",
         None,
@@ -85,6 +91,12 @@ pub const SPECS: &[Spec] = &[
     spec(
         "ceiling.consumer.records_per_s",
         "plain consumer, records/s",
+        None,
+        None,
+    ),
+    spec(
+        "ceiling.consumer.spread_pct",
+        "plain consumer, spread of the rounds, %",
         None,
         None,
     ),
