@@ -46,6 +46,11 @@ struct Args {
     /// their median, and their spread is reported.
     #[arg(long, default_value_t = 3)]
     ceiling_rounds: usize,
+    /// Skip the broker's warm-up: by default every run first sends the records once to a
+    /// topic of their own, unmeasured, so that the broker's JIT compiler has done its work
+    /// before anything is measured (the first rounds were otherwise up to 2x slower).
+    #[arg(long)]
+    skip_warmup: bool,
     /// Where to write the figures as JSON.
     #[arg(long, default_value = "target/bench-results.json")]
     json: PathBuf,
@@ -144,6 +149,12 @@ fn run(args: &Args) -> Result<(), String> {
             let idle = phases::idle(&setup)?;
             eprintln!("  idle worker: {idle:?}");
             figures.idle(&idle);
+        }
+        if !args.skip_warmup {
+            let warmup = "bench-warmup";
+            runtime.block_on(broker.create_topic(warmup, 1));
+            let m = ceiling::produce(&setup, warmup, &payloads)?;
+            eprintln!("  broker warm-up (not counted): {m:?}");
         }
         let mut producer_rate = None;
         let mut consumer_rate = None;
