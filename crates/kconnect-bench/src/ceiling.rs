@@ -83,6 +83,7 @@ impl ProducerContext for Failures {
 pub fn produce(s: &Setup, topic: &str, payloads: &Payloads) -> Result<Measured, String> {
     let producer: BaseProducer<Failures> = producer_props(&s.bootstrap, &s.extra)
         .to_rdkafka()
+        .map_err(|e| format!("producer: {e}"))?
         .create_with_context(Failures::default())
         .map_err(|e| format!("producer: {e}"))?;
     let cpu = CpuMeter::start("self");
@@ -159,6 +160,7 @@ pub fn consume(s: &Setup, topic: &str, round: usize) -> Result<Measured, String>
     let group = format!("bench-ceiling-consumer-{}", round + 1);
     let consumer: BaseConsumer = consumer_props(&s.bootstrap, &group, &s.extra)
         .to_rdkafka()
+        .map_err(|e| format!("consumer: {e}"))?
         .create()
         .map_err(|e| format!("consumer: {e}"))?;
     consumer
@@ -216,6 +218,7 @@ impl Probe {
             .set("fetch.wait.max.ms", "10");
         let consumer = props
             .to_rdkafka()
+            .map_err(|e| format!("probe: {e}"))?
             .create()
             .map_err(|e| format!("probe: {e}"))?;
         Ok(Self { consumer })

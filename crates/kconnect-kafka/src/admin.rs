@@ -33,7 +33,7 @@ impl Admin {
     /// `auto.create.topics.enable` would otherwise create it with their defaults before
     /// kconnect can create it with the connector's settings.
     pub fn new(props: &ClientProps) -> Result<Self, KafkaError> {
-        let mut config = props.to_rdkafka();
+        let mut config = props.to_rdkafka()?;
         config.set("allow.auto.create.topics", "false");
         let client = config.create()?;
         Ok(Self {

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use rdkafka::ClientConfig;
 
+use crate::error::KafkaError;
+
 /// Java client settings that librdkafka has no equivalent for (or that kconnect sets
 /// itself); they are accepted so Java users' files work unchanged, and ignored.
 const JAVA_ONLY_KEYS: &[&str] = &[
@@ -90,18 +92,20 @@ impl ClientProps {
         self.0.iter()
     }
 
-    /// The librdkafka configuration: Java-only keys are dropped (logged at debug), the rest
-    /// passed through unchanged.
-    pub fn to_rdkafka(&self) -> ClientConfig {
+    /// The librdkafka configuration: Java's security settings are translated
+    /// ([`crate::security`]), Java-only keys are dropped (logged at debug), the rest passed
+    /// through unchanged. Fails on a security setting kconnect cannot honour, naming the key.
+    pub fn to_rdkafka(&self) -> Result<ClientConfig, KafkaError> {
+        let translated = crate::security::for_librdkafka(self)?;
         let mut config = ClientConfig::new();
-        for (k, v) in &self.0 {
+        for (k, v) in &translated.0 {
             if JAVA_ONLY_KEYS.contains(&k.as_str()) {
                 tracing::debug!(key = %k, "ignoring Java-client-only setting");
                 continue;
             }
             config.set(k, v);
         }
-        config
+        Ok(config)
     }
 }
 
@@ -302,7 +306,11 @@ mod tests {
         let worker = map(&[("producer.buffer.memory", "1048577")]);
         let p = source_producer(&worker, &BTreeMap::new(), "p");
         assert_eq!(p.get("queue.buffering.max.kbytes"), Some("1025"));
-        assert!(!p.to_rdkafka().config_map().contains_key("buffer.memory"));
+        assert!(!p
+            .to_rdkafka()
+            .unwrap()
+            .config_map()
+            .contains_key("buffer.memory"));
         let connector = map(&[("producer.override.queue.buffering.max.kbytes", "7")]);
         let p = source_producer(&worker, &connector, "p");
         assert_eq!(p.get("queue.buffering.max.kbytes"), Some("7"));

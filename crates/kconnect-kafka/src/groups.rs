@@ -19,7 +19,7 @@ pub type PartitionOffset = (String, i32, i64);
 fn consumer(props: &ClientProps) -> Result<BaseConsumer, KafkaError> {
     let mut props = props.clone();
     props.set("enable.auto.commit", "false");
-    Ok(props.to_rdkafka().create()?)
+    Ok(props.to_rdkafka()?.create()?)
 }
 
 /// The offsets the group in `props` (`group.id`) has committed for the partitions of every
@@ -84,7 +84,7 @@ pub async fn delete_group(
     group: &str,
     timeout: Duration,
 ) -> Result<GroupDeletion, KafkaError> {
-    let admin: AdminClient<DefaultClientContext> = props.to_rdkafka().create()?;
+    let admin: AdminClient<DefaultClientContext> = props.to_rdkafka()?.create()?;
     let options = AdminOptions::new().operation_timeout(Some(timeout));
     let results = admin.delete_groups(&[group], &options).await?;
     match results.into_iter().next() {

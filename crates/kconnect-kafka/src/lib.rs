@@ -8,6 +8,7 @@ pub mod error;
 pub mod group;
 pub mod groups;
 pub mod partitioner;
+pub mod security;
 
 pub use client_config::ClientProps;
 pub use error::KafkaError;

@@ -142,7 +142,12 @@ async fn retriable_puts_are_redelivered_and_reported_records_reach_the_dead_lett
             }
         })
         .collect();
-    let producer: BaseProducer = broker.client_props().to_rdkafka().create().unwrap();
+    let producer: BaseProducer = broker
+        .client_props()
+        .to_rdkafka()
+        .unwrap()
+        .create()
+        .unwrap();
     for v in &values {
         let payload = envelope(v);
         let record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&topic).payload(&payload[..]);

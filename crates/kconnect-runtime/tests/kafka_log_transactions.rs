@@ -19,7 +19,8 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 fn transactional_producer(broker: &Broker) -> ThreadedProducer<DefaultProducerContext> {
     let mut props = broker.client_props();
     props.set("transactional.id", unique("tx-log"));
-    let producer: ThreadedProducer<DefaultProducerContext> = props.to_rdkafka().create().unwrap();
+    let producer: ThreadedProducer<DefaultProducerContext> =
+        props.to_rdkafka().unwrap().create().unwrap();
     producer.init_transactions(TIMEOUT).unwrap();
     producer
 }
@@ -43,7 +44,7 @@ fn wait_markers_written(broker: &Broker, topic: &str, partitions: i32) {
         props
             .set("group.id", unique("tx-watermarks"))
             .set("isolation.level", isolation);
-        let consumer: BaseConsumer = props.to_rdkafka().create().unwrap();
+        let consumer: BaseConsumer = props.to_rdkafka().unwrap().create().unwrap();
         (0..partitions)
             .map(|p| consumer.fetch_watermarks(topic, p, TIMEOUT).unwrap().1)
             .collect()

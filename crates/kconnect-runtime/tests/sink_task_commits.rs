@@ -166,7 +166,7 @@ async fn a_revocation_runs_pre_commit_close_and_a_commit_before_the_partitions_l
     props
         .set("group.id", &group)
         .set("enable.auto.commit", "false");
-    let other: BaseConsumer = props.to_rdkafka().create().unwrap();
+    let other: BaseConsumer = props.to_rdkafka().unwrap().create().unwrap();
     other.subscribe(&[name.as_str()]).unwrap();
     let deadline = Instant::now() + WAIT;
     let reopened = |calls: &[String]| {

@@ -13,7 +13,7 @@ mod topics;
 pub use broker::Broker;
 pub use broker_config::{Listener, Ports, SASL_MECHANISMS};
 pub use kafka_dist::{TEST_PASSWORD, TEST_USER};
-pub use tls::TlsFiles;
+pub use tls::{JavaStores, TlsFiles};
 pub use topics::{ConsumedRecord, TopicReader};
 
 /// A free TCP port on the loopback interface.

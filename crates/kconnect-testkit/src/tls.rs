@@ -4,6 +4,7 @@
 //! which both Kafka (`ssl.*.type=PEM`) and librdkafka read.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use openssl::asn1::Asn1Time;
 use openssl::bn::{BigNum, MsbOption};
@@ -152,4 +153,117 @@ pub fn generate(dir: &Path) -> TlsFiles {
         Ok(files)
     };
     make().expect("generate test certificates")
+}
+
+/// Java key and trust stores holding the same material as [`TlsFiles`], made the way Java
+/// users make them: PKCS#12 with OpenSSL, JKS with Java's own `keytool`.
+#[derive(Debug, Clone)]
+pub struct JavaStores {
+    /// The CA in a JKS trust store.
+    pub truststore_jks: PathBuf,
+    /// The CA in a PKCS#12 trust store.
+    pub truststore_p12: PathBuf,
+    /// The client key and certificate in a JKS key store.
+    pub keystore_jks: PathBuf,
+    /// The client key and certificate in a PKCS#12 key store.
+    pub keystore_p12: PathBuf,
+}
+
+impl JavaStores {
+    /// The password of every store.
+    pub const STORE_PASSWORD: &'static str = "kc-store-secret-81f2";
+    /// The password of the key inside the JKS key store (Java's `ssl.key.password`).
+    pub const KEY_PASSWORD: &'static str = "kc-key-secret-33a9";
+}
+
+fn keytool(args: &[&str]) {
+    let java = crate::kafka_dist::java();
+    let keytool = java.with_file_name("keytool");
+    let out = Command::new(if keytool.exists() {
+        keytool
+    } else {
+        "keytool".into()
+    })
+    .args(args)
+    .output()
+    .expect("run keytool");
+    assert!(
+        out.status.success(),
+        "keytool {}: {}{}",
+        args.first().copied().unwrap_or_default(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl TlsFiles {
+    /// Writes Java key and trust stores (JKS and PKCS#12) of this PKI's CA and client
+    /// certificate into `dir`.
+    ///
+    /// # Panics
+    /// If OpenSSL or keytool fails.
+    pub fn java_stores(&self, dir: &Path) -> JavaStores {
+        let stores = JavaStores {
+            truststore_jks: dir.join("truststore.jks"),
+            truststore_p12: dir.join("truststore.p12"),
+            keystore_jks: dir.join("keystore.jks"),
+            keystore_p12: dir.join("keystore.p12"),
+        };
+        let pass = JavaStores::STORE_PASSWORD;
+        let key =
+            PKey::private_key_from_pem(Self::pem(&self.client_key).as_bytes()).expect("client key");
+        let cert = X509::from_pem(Self::pem(&self.client_cert).as_bytes()).expect("client cert");
+        let ca = X509::from_pem(Self::pem(&self.ca_cert).as_bytes()).expect("CA cert");
+        let mut chain = openssl::stack::Stack::new().expect("stack");
+        chain.push(ca).expect("stack");
+        let p12 = openssl::pkcs12::Pkcs12::builder()
+            .name("client")
+            .pkey(&key)
+            .cert(&cert)
+            .ca(chain)
+            .build2(pass)
+            .expect("PKCS#12 key store");
+        std::fs::write(&stores.keystore_p12, p12.to_der().expect("PKCS#12 DER")).expect("write");
+        let ca_path = self.ca_cert.display().to_string();
+        for (path, kind) in [
+            (&stores.truststore_jks, "JKS"),
+            (&stores.truststore_p12, "PKCS12"),
+        ] {
+            keytool(&[
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "ca",
+                "-file",
+                &ca_path,
+                "-keystore",
+                &path.display().to_string(),
+                "-storetype",
+                kind,
+                "-storepass",
+                pass,
+            ]);
+        }
+        keytool(&[
+            "-importkeystore",
+            "-noprompt",
+            "-srckeystore",
+            &stores.keystore_p12.display().to_string(),
+            "-srcstoretype",
+            "PKCS12",
+            "-srcstorepass",
+            pass,
+            "-srcalias",
+            "client",
+            "-destkeystore",
+            &stores.keystore_jks.display().to_string(),
+            "-deststoretype",
+            "JKS",
+            "-deststorepass",
+            pass,
+            "-destkeypass",
+            JavaStores::KEY_PASSWORD,
+        ]);
+        stores
+    }
 }

@@ -43,7 +43,11 @@ impl TopicReader {
         props
             .set("group.id", "kconnect-testkit-reader")
             .set("enable.auto.commit", "false");
-        let consumer = props.to_rdkafka().create().expect("test consumer");
+        let consumer = props
+            .to_rdkafka()
+            .expect("test consumer settings")
+            .create()
+            .expect("test consumer");
         Self { consumer }
     }
 

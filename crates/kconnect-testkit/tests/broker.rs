@@ -18,7 +18,7 @@ use kconnect_testkit::{unique, Broker, Listener, TopicReader, TEST_PASSWORD, TES
 async fn round_trip(broker: &Broker, props: ClientProps) {
     let topic = unique("tk-listener");
     broker.create_topic(&topic, 1).await;
-    let producer: FutureProducer = props.to_rdkafka().create().unwrap();
+    let producer: FutureProducer = props.to_rdkafka().unwrap().create().unwrap();
     for i in 0..3 {
         let value = format!("value-{i}");
         producer
@@ -80,6 +80,7 @@ fn client_errors(props: &ClientProps) -> Vec<String> {
     impl ConsumerContext for Recorder {}
     let consumer: BaseConsumer<Recorder> = props
         .to_rdkafka()
+        .unwrap()
         .create_with_context(Recorder::default())
         .unwrap();
     match consumer.fetch_metadata(None, Duration::from_secs(5)) {

@@ -189,7 +189,12 @@ fn timestamps_by_task(
     tasks: u32,
 ) -> BTreeMap<u32, Vec<i64>> {
     let name = topic(group, connector);
-    let consumer: BaseConsumer = broker.client_props().to_rdkafka().create().unwrap();
+    let consumer: BaseConsumer = broker
+        .client_props()
+        .to_rdkafka()
+        .unwrap()
+        .create()
+        .unwrap();
     let (_, end) = consumer
         .fetch_watermarks(&name, 0, Duration::from_secs(10))
         .unwrap();

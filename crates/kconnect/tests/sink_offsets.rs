@@ -16,7 +16,12 @@ use serde_json::json;
 
 /// Produces `values` to one partition in a single batch.
 async fn produce(broker: &Broker, topic: &str, partition: i32, values: &[&str]) {
-    let producer: FutureProducer = broker.client_props().to_rdkafka().create().unwrap();
+    let producer: FutureProducer = broker
+        .client_props()
+        .to_rdkafka()
+        .unwrap()
+        .create()
+        .unwrap();
     let sends: Vec<_> = values
         .iter()
         .map(|v| {

@@ -164,8 +164,8 @@ impl DeadLetterQueue {
         let producer: FutureProducer = settings
             .producer
             .to_rdkafka()
-            .create()
-            .map_err(|e| kafka_error(&topic, e.into()))?;
+            .and_then(|c| c.create().map_err(Into::into))
+            .map_err(|e| kafka_error(&topic, e))?;
         let mut json = JsonConverter::new();
         let props = ConfigMap::from([("schemas.enable".to_string(), "true".to_string())]);
         Converter::configure(&mut json, &props, false)?;

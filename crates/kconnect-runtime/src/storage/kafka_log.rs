@@ -63,15 +63,15 @@ impl KafkaLog {
     ) -> ConnectResult<Self> {
         let producer: FutureProducer = producer_props
             .to_rdkafka()
-            .create()
+            .and_then(|c| c.create().map_err(Into::into))
             .map_err(|e| kafka_err("cannot create the internal producer", e))?;
         let consumer: BaseConsumer = consumer_props
             .to_rdkafka()
-            .create()
+            .and_then(|c| c.create().map_err(Into::into))
             .map_err(|e| kafka_err("cannot create the internal consumer", e))?;
         let ends: BaseConsumer = consumer_props
             .to_rdkafka()
-            .create()
+            .and_then(|c| c.create().map_err(Into::into))
             .map_err(|e| kafka_err("cannot create the internal consumer", e))?;
         let metadata = consumer
             .fetch_metadata(Some(topic), timeout)

@@ -90,7 +90,10 @@ impl SinkTaskRunner {
         let consumer = SinkConsumer::new(
             self.consumer_props
                 .to_rdkafka()
-                .create_with_context(SinkConsumerContext::new(events_tx))
+                .and_then(|c| {
+                    c.create_with_context(SinkConsumerContext::new(events_tx))
+                        .map_err(kconnect_kafka::KafkaError::from)
+                })
                 .map_err(|e| {
                     ConnectError::other(format!("cannot create the Kafka consumer: {e}"))
                 })?,

@@ -108,11 +108,10 @@ impl SourceTaskRunner {
         let context = AckContext {
             state: acks.clone(),
         };
-        let producer = match self
-            .producer_props
-            .to_rdkafka()
-            .create_with_context(context)
-        {
+        let producer = match self.producer_props.to_rdkafka().and_then(|c| {
+            c.create_with_context(context)
+                .map_err(kconnect_kafka::KafkaError::from)
+        }) {
             Ok(p) => p,
             Err(e) => {
                 let e = ConnectError::other(format!("cannot create the Kafka producer: {e}"));

@@ -205,7 +205,7 @@ pub fn committed_offset(
     props
         .set("group.id", group)
         .set("enable.auto.commit", "false");
-    let consumer: BaseConsumer = props.to_rdkafka().create().unwrap();
+    let consumer: BaseConsumer = props.to_rdkafka().unwrap().create().unwrap();
     let mut tpl = TopicPartitionList::new();
     tpl.add_partition(topic, partition);
     let committed = consumer

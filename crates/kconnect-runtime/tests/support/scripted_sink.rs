@@ -196,7 +196,7 @@ pub fn setup(topic: &str, script: Script) -> Setup {
 pub fn produce(client: &ClientProps, topic: &str, partitions: i32, count: usize) {
     let mut props = client.clone();
     props.set("linger.ms", "10000");
-    let producer: BaseProducer = props.to_rdkafka().create().unwrap();
+    let producer: BaseProducer = props.to_rdkafka().unwrap().create().unwrap();
     for p in 0..partitions {
         for i in 0..count {
             let payload = envelope(&format!("record {i}"));

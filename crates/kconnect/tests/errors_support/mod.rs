@@ -43,7 +43,12 @@ pub fn string_envelope(s: &str) -> Vec<u8> {
 /// The producer batches them as usual, so a task restarted after a failure in the middle of
 /// a batch fetches from an offset inside it.
 pub fn produce(broker: &Broker, topic: &str, records: &[Input]) {
-    let producer: BaseProducer = broker.client_props().to_rdkafka().create().unwrap();
+    let producer: BaseProducer = broker
+        .client_props()
+        .to_rdkafka()
+        .unwrap()
+        .create()
+        .unwrap();
     for r in records {
         let mut headers = OwnedHeaders::new();
         for (k, v) in &r.headers {
