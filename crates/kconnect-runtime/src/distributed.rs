@@ -98,6 +98,15 @@ pub async fn run(
     let config = WorkerConfig::parse(props)
         .map_err(|e| StartupError::Config(format!("{}: {e}", worker_file.display())))?;
     let distributed = DistributedConfig::parse(&config.props).map_err(config_error)?;
+    let worker_clients: std::collections::BTreeMap<String, String> = config
+        .props
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let security = kconnect_kafka::group::ConnectionSecurity::from_props(
+        &kconnect_kafka::client_config::worker_client_base(&worker_clients),
+    )
+    .map_err(config_error)?;
     let stores = open_stores(&config).await?;
     // What is queued now was read at startup: cluster log levels among it are not applied.
     let replayed = stores.updates.len();
@@ -205,7 +214,8 @@ pub async fn run(
         log_levels.clone(),
         replayed,
     );
-    let group = distributed.group_config(&bootstrap, &client_id);
+    let mut group = distributed.group_config(&bootstrap, &client_id);
+    group.security = security;
     let runtime = DistributedRuntime::start(
         distributed,
         group,

@@ -48,8 +48,13 @@ pub(crate) async fn find_coordinator(config: &GroupConfig) -> Result<String, Gro
     let mut last = GroupError::Io("no bootstrap servers".into());
     for server in &config.bootstrap_servers {
         let attempt = async {
-            let mut conn =
-                Connection::connect(server, &config.client_id, config.request_timeout).await?;
+            let mut conn = Connection::connect(
+                server,
+                &config.client_id,
+                config.request_timeout,
+                &config.security,
+            )
+            .await?;
             let versions = conn.negotiate().await?;
             let request = FindCoordinatorRequest::default()
                 .with_key(s(&config.group_id))
@@ -81,7 +86,13 @@ pub(crate) async fn find_coordinator(config: &GroupConfig) -> Result<String, Gro
 impl Coordinator {
     /// Connects to the coordinator and negotiates versions.
     pub(crate) async fn connect(addr: &str, config: &GroupConfig) -> Result<Self, GroupError> {
-        let mut conn = Connection::connect(addr, &config.client_id, config.request_timeout).await?;
+        let mut conn = Connection::connect(
+            addr,
+            &config.client_id,
+            config.request_timeout,
+            &config.security,
+        )
+        .await?;
         let versions = conn.negotiate().await?;
         Ok(Self { conn, versions })
     }

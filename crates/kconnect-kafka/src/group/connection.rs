@@ -1,5 +1,6 @@
-//! One TCP connection to a broker speaking the Kafka wire protocol: size-prefixed frames,
-//! request headers with correlation ids, one request in flight at a time.
+//! One connection to a broker speaking the Kafka wire protocol: size-prefixed frames,
+//! request headers with correlation ids, one request in flight at a time; over TLS and
+//! authenticated with SASL when the worker's security settings say so.
 
 use std::time::Duration;
 
@@ -7,10 +8,14 @@ use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::{
     ApiKey, ApiVersionsRequest, ApiVersionsResponse, RequestHeader, ResponseHeader,
 };
+use kafka_protocol::messages::{
+    SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse,
+};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, StrBytes};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
+use super::sasl::{Credentials, Exchange, Step};
+use super::transport::{ConnectionSecurity, Stream};
 use super::GroupError;
 
 /// Largest response accepted (group responses are small; this bounds a corrupt length).
@@ -37,7 +42,7 @@ const CAPS: [(ApiKey, i16); 5] = [
 
 /// A broker connection.
 pub(crate) struct Connection {
-    stream: TcpStream,
+    stream: Box<dyn Stream>,
     addr: String,
     client_id: StrBytes,
     correlation: i32,
@@ -45,24 +50,82 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    /// Connects to `addr` (`host:port`).
+    /// Connects to `addr` (`host:port`), over TLS and authenticated with SASL as `security`
+    /// says.
     pub(crate) async fn connect(
         addr: &str,
         client_id: &str,
         timeout: Duration,
+        security: &ConnectionSecurity,
     ) -> Result<Self, GroupError> {
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
-            .await
-            .map_err(|_| GroupError::Io(format!("connecting to {addr} timed out")))?
-            .map_err(|e| GroupError::Io(format!("cannot connect to {addr}: {e}")))?;
-        let _ = stream.set_nodelay(true);
-        Ok(Self {
+        let stream = security.open(addr, timeout).await?;
+        let mut conn = Self {
             stream,
             addr: addr.to_string(),
             client_id: StrBytes::from_string(client_id.to_string()),
             correlation: 0,
             timeout,
-        })
+        };
+        if let Some(credentials) = security.sasl() {
+            conn.authenticate(credentials).await?;
+        }
+        Ok(conn)
+    }
+
+    /// SaslHandshake, then SaslAuthenticate until the mechanism's exchange completes.
+    async fn authenticate(&mut self, credentials: &Credentials) -> Result<(), GroupError> {
+        let mechanism = credentials.mechanism().to_string();
+        // ApiVersions is allowed before the handshake only.
+        let version = self.negotiate_one(ApiKey::SaslAuthenticate, 2).await?;
+        let handshake: SaslHandshakeResponse = self
+            .call(
+                ApiKey::SaslHandshake,
+                1,
+                &SaslHandshakeRequest::default()
+                    .with_mechanism(StrBytes::from_string(mechanism.clone())),
+                None,
+            )
+            .await?;
+        if handshake.error_code != 0 {
+            let offered: Vec<&str> = handshake.mechanisms.iter().map(|m| m.as_str()).collect();
+            return Err(GroupError::Auth(format!(
+                "the broker at {} does not accept SASL mechanism {mechanism} on this listener (it offers {offered:?})",
+                self.addr
+            )));
+        }
+        let mut exchange = Exchange::new(credentials.clone());
+        let mut server: Vec<u8> = Vec::new();
+        loop {
+            let message = match exchange.step(&server) {
+                Ok(Step::Send(m)) => m,
+                Ok(Step::Done) => return Ok(()),
+                Err(e) => {
+                    return Err(GroupError::Auth(format!(
+                        "SASL {mechanism} authentication with {} failed: {e}",
+                        self.addr
+                    )))
+                }
+            };
+            let answer: SaslAuthenticateResponse = self
+                .call(
+                    ApiKey::SaslAuthenticate,
+                    version,
+                    &SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(message)),
+                    None,
+                )
+                .await?;
+            if answer.error_code != 0 {
+                let detail = answer
+                    .error_message
+                    .map(|m| m.as_str().to_string())
+                    .unwrap_or_default();
+                return Err(GroupError::Auth(format!(
+                    "SASL {mechanism} authentication with {} failed: {detail}",
+                    self.addr
+                )));
+            }
+            server = answer.auth_bytes.to_vec();
+        }
     }
 
     /// The broker address.

@@ -14,6 +14,8 @@ mod connection;
 mod heartbeat;
 mod member;
 mod offsets;
+mod sasl;
+mod transport;
 
 use std::time::Duration;
 
@@ -21,6 +23,7 @@ use thiserror::Error;
 
 pub use member::{GroupMember, RejoinHandle};
 pub use offsets::delete_offsets;
+pub use transport::ConnectionSecurity;
 
 /// How to reach and take part in the group.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +46,9 @@ pub struct GroupConfig {
     pub request_timeout: Duration,
     /// `retry.backoff.ms`.
     pub retry_backoff: Duration,
+    /// TLS and SASL settings of the connections (the worker's `security.protocol`,
+    /// `ssl.*` and `sasl.*` keys).
+    pub security: ConnectionSecurity,
 }
 
 impl GroupConfig {
@@ -63,6 +69,7 @@ impl GroupConfig {
             heartbeat_interval: Duration::from_millis(3_000),
             request_timeout: Duration::from_millis(40_000),
             retry_backoff: Duration::from_millis(100),
+            security: ConnectionSecurity::plaintext(),
         }
     }
 }
@@ -82,6 +89,10 @@ pub enum GroupError {
     /// The broker does not support an API kconnect needs.
     #[error("the broker does not support {0}")]
     Unsupported(String),
+    /// SASL authentication failed (wrong credentials, or a mechanism the listener does not
+    /// accept).
+    #[error("{0}")]
+    Auth(String),
 }
 
 /// One member as the leader sees it in the JoinGroup response.

@@ -127,9 +127,11 @@ pub fn parse(text: &str) -> Result<JaasEntry, String> {
         {
             w.to_ascii_lowercase()
         }
-        _ => return Err(format!(
+        _ => {
+            return Err(format!(
             "expected a control flag (required, requisite, sufficient or optional) after {module}"
-        )),
+        ))
+        }
     };
     let mut options = BTreeMap::new();
     loop {

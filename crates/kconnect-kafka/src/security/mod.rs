@@ -264,13 +264,15 @@ pub const SECRET_KEYS: &[&str] = &[
     "ssl.keystore.password",
     "ssl.truststore.password",
     "ssl.keystore.key",
+    "ssl.keystore.certificate.chain",
+    "ssl.truststore.certificates",
     "ssl.key.pem",
     "sasl.oauthbearer.client.secret",
     "basic.auth.user.info",
 ];
 
 /// Whether `key` (possibly prefixed, e.g. `producer.override.sasl.jaas.config`) holds a
-/// secret.
+/// secret. Java types the PEM material keys as passwords too, so they are hidden as well.
 pub fn is_secret_key(key: &str) -> bool {
     SECRET_KEYS
         .iter()

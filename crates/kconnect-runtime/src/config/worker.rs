@@ -58,6 +58,41 @@ impl Listener {
     }
 }
 
+/// The security settings of every Kafka client the worker derives (its own, `producer.`,
+/// `consumer.` and `admin.`) are usable: a setting kconnect cannot honour stops the worker
+/// at startup, naming the key, instead of failing each client later.
+fn check_client_security(props: &ConfigMap) -> Result<(), ConfigError> {
+    use kconnect_kafka::client_config;
+    let worker: std::collections::BTreeMap<String, String> =
+        props.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let none = std::collections::BTreeMap::new();
+    let clients = [
+        ("", client_config::worker_client_base(&worker)),
+        (
+            "producer.",
+            client_config::source_producer(&worker, &none, "check"),
+        ),
+        (
+            "consumer.",
+            client_config::sink_consumer(&worker, &none, "check", "check"),
+        ),
+        ("admin.", client_config::admin(&worker, &none, "check")),
+    ];
+    for (prefix, client) in clients {
+        if let Err(e) = kconnect_kafka::security::for_librdkafka(&client) {
+            return Err(ConfigError::general(format!(
+                "{e} (in the worker's {} client settings)",
+                if prefix.is_empty() {
+                    "shared"
+                } else {
+                    prefix.trim_end_matches('.')
+                }
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The worker's configuration definition.
 pub fn worker_config_def() -> ConfigDef {
     let ms = |name: &str, default: &str, doc: &str| {
@@ -195,6 +230,7 @@ impl WorkerConfig {
                 .map(|l| Listener::parse(l))
                 .collect::<Result<_, _>>()?
         };
+        check_client_security(&props)?;
         Ok(Self {
             props,
             parsed,

@@ -1,6 +1,7 @@
 //! Which configuration values are secrets, so the REST API never shows them in clear text:
 //! password-typed keys of the connector, its transformations, predicates and converters, and
-//! password settings of client overrides.
+//! the secrets of Kafka and registry clients at any prefix
+//! (`kconnect_kafka::security::is_secret_key`).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -13,18 +14,6 @@ use crate::plugins::{ConnectorFactory, Registry};
 
 /// Shown instead of a password.
 pub const HIDDEN: &str = "[hidden]";
-
-/// Password-typed settings of Kafka clients, which connectors may override with
-/// `producer.override.`, `consumer.override.` and `admin.override.`.
-const CLIENT_PASSWORDS: &[&str] = &[
-    "ssl.key.password",
-    "ssl.keystore.password",
-    "ssl.truststore.password",
-    "ssl.keystore.key",
-    "ssl.keystore.certificate.chain",
-    "ssl.truststore.certificates",
-    "sasl.jaas.config",
-];
 
 /// The keys of `props` whose values are secrets: password-typed keys of the connector, its
 /// transformations, predicates and converters, and password settings of client overrides.
@@ -61,20 +50,14 @@ pub fn password_keys(registry: &Registry, props: &ConfigMap) -> HashSet<String> 
                 .map(move |k| format!("{prefix}{}", k.name))
         })
         .collect();
-    for key in props.keys() {
-        for prefix in [
-            "producer.override.",
-            "consumer.override.",
-            "admin.override.",
-        ] {
-            if key
-                .strip_prefix(prefix)
-                .is_some_and(|rest| CLIENT_PASSWORDS.contains(&rest))
-            {
-                keys.insert(key.clone());
-            }
-        }
-    }
+    // Secrets of Kafka and registry clients, whatever prefix carries them
+    // (`producer.override.`, `errors.deadletterqueue.`, `value.converter.`...).
+    keys.extend(
+        props
+            .keys()
+            .filter(|k| kconnect_kafka::security::is_secret_key(k))
+            .cloned(),
+    );
     keys
 }
 

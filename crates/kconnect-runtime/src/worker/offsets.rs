@@ -11,7 +11,7 @@ use std::time::Duration;
 use kconnect_api::record::OffsetMap;
 use kconnect_api::{ConfigMap, ConnectError, ConnectResult, TopicPartition};
 use kconnect_kafka::client_config;
-use kconnect_kafka::group::{delete_offsets, GroupConfig};
+use kconnect_kafka::group::{delete_offsets, ConnectionSecurity, GroupConfig};
 use kconnect_kafka::groups::{self, GroupDeletion, PartitionOffset};
 
 use super::{plugin_call, Worker};
@@ -237,6 +237,11 @@ impl Worker {
                 "consumer",
             );
             group.client_id = format!("connector-adminclient-{name}");
+            group.security = ConnectionSecurity::from_props(&props).map_err(|e| {
+                ConnectError::other(format!(
+                    "Failed to delete consumer group offsets for connector {name}: {e}"
+                ))
+            })?;
             delete_offsets(&group, &deletes).await.map_err(|e| {
                 ConnectError::other(format!(
                     "Failed to delete consumer group offsets for connector {name}: {e}"
