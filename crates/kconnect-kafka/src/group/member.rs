@@ -128,6 +128,8 @@ struct Membership {
     recent_rejoins: VecDeque<Instant>,
     /// When a loop was last reported.
     loop_reported: Option<Instant>,
+    /// Failed attempts in a row to reach the coordinator.
+    connect_failures: u32,
 }
 
 impl GroupMember {
@@ -155,6 +157,7 @@ impl GroupMember {
             retries: 0,
             recent_rejoins: VecDeque::new(),
             loop_reported: None,
+            connect_failures: 0,
         };
         let main = tokio::spawn(membership.run(commands));
         let member = Self {
@@ -200,10 +203,23 @@ impl Membership {
         loop {
             if self.coordinator.is_none() {
                 match self.connect().await {
-                    Ok(c) => self.coordinator = Some(c),
+                    Ok(c) => {
+                        self.connect_failures = 0;
+                        self.coordinator = Some(c);
+                    }
                     Err(e) => {
-                        tracing::warn!(group = %self.config.group_id, "group coordinator not reachable: {e}");
-                        if self.pause(&mut commands).await {
+                        // Logged at the 1st, 2nd, 4th, 8th... failure in a row, and retried
+                        // after a growing pause: a wrong password must not flood the log.
+                        self.connect_failures = self.connect_failures.saturating_add(1);
+                        if self.connect_failures.is_power_of_two() {
+                            tracing::warn!(
+                                group = %self.config.group_id,
+                                failures = self.connect_failures,
+                                "group coordinator not reachable: {e}"
+                            );
+                        }
+                        let pause = retry_backoff(self.config.retry_backoff, self.connect_failures);
+                        if self.pause_for(pause, &mut commands).await {
                             return;
                         }
                         continue;

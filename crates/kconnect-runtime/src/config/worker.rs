@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::config::override_policy::{OverridePolicy, OVERRIDE_POLICY};
 use kconnect_api::config::{ConfigDef, ConfigKey, ConfigType, Importance, ParsedConfig, Validator};
 use kconnect_api::{ConfigError, ConfigMap};
 
@@ -93,6 +94,50 @@ fn check_client_security(props: &ConfigMap) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// REST security settings kconnect does not implement yet stop the worker (exit code 2)
+/// instead of being accepted and ignored: each would leave the REST API less protected than
+/// the file says.
+fn check_rest_security(props: &ConfigMap, listeners: &[Listener]) -> Result<(), ConfigError> {
+    if let Some(l) = listeners.iter().find(|l| l.scheme == "https") {
+        return Err(ConfigError::invalid(
+            LISTENERS,
+            props.get(LISTENERS).cloned().unwrap_or_default(),
+            format!(
+                "HTTPS listeners ({}) are not supported yet; serve the REST API over http:// on a private interface and terminate TLS in front of it (a reverse proxy)",
+                l.bind_address()
+            ),
+        ));
+    }
+    let refused: [(&str, &str); 6] = [
+        ("rest.extension.classes", "REST extensions are Java classes and cannot run in kconnect (BasicAuthSecurityRestExtension is not supported yet); put authentication in front of the REST API"),
+        ("config.providers", "config providers are not supported yet; write the values into the configuration"),
+        ("admin.listeners", "a separate admin listener (or none) is not supported yet: /admin is served on the REST listeners; remove the key"),
+        ("access.control.allow.origin", "CORS is not supported yet: the REST API sends no CORS headers, so browsers refuse cross-origin calls; remove the key"),
+        ("access.control.allow.methods", "CORS is not supported yet; remove the key"),
+        ("response.http.headers.config", "extra response headers are not supported yet; add them in a proxy in front of the REST API"),
+    ];
+    for (key, instead) in refused {
+        if let Some(value) = props.get(key) {
+            // Java's own defaults (empty) configure nothing, except for admin.listeners,
+            // where an empty value turns /admin off.
+            if !value.trim().is_empty() || key == "admin.listeners" {
+                return Err(ConfigError::invalid(key, value, instead));
+            }
+        }
+    }
+    if let Some(l) = props
+        .get("rest.advertised.listener")
+        .filter(|v| v.trim().eq_ignore_ascii_case("https"))
+    {
+        return Err(ConfigError::invalid(
+            "rest.advertised.listener",
+            l,
+            "HTTPS listeners are not supported yet",
+        ));
+    }
+    Ok(())
+}
+
 /// The worker's configuration definition.
 pub fn worker_config_def() -> ConfigDef {
     let ms = |name: &str, default: &str, doc: &str| {
@@ -178,6 +223,8 @@ pub struct WorkerConfig {
     parsed: ParsedConfig,
     /// REST listeners.
     pub listeners: Vec<Listener>,
+    /// `connector.client.config.override.policy`.
+    pub override_policy: OverridePolicy,
 }
 
 impl WorkerConfig {
@@ -231,10 +278,14 @@ impl WorkerConfig {
                 .collect::<Result<_, _>>()?
         };
         check_client_security(&props)?;
+        check_rest_security(&props, &listeners)?;
+        let override_policy =
+            OverridePolicy::parse(props.get(OVERRIDE_POLICY).map(String::as_str))?;
         Ok(Self {
             props,
             parsed,
             listeners,
+            override_policy,
         })
     }
 

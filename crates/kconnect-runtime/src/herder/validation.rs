@@ -14,6 +14,7 @@ use crate::config::keys::{
     CONNECTOR_CLASS, DLQ_TOPIC_NAME, HEADER_CONVERTER, KEY_CONVERTER, PREDICATES, TOPICS,
     TOPICS_REGEX, TRANSFORMS, VALUE_CONVERTER,
 };
+use crate::config::override_policy::OverridePolicy;
 use crate::pipeline::TransformChain;
 use crate::plugins::{ConnectorFactory, Registry};
 use crate::task::topic_creation;
@@ -241,7 +242,11 @@ fn sink_topic_errors(props: &ConfigMap) -> Vec<(String, String)> {
 
 /// Validates a connector configuration key by key. `BadRequest` if `connector.class` is
 /// missing or names no installed connector.
-pub fn validate(registry: &Registry, props: &ConfigMap) -> HerderResult<ConfigInfos> {
+pub fn validate(
+    registry: &Registry,
+    props: &ConfigMap,
+    policy: OverridePolicy,
+) -> HerderResult<ConfigInfos> {
     let class = props.get(CONNECTOR_CLASS).ok_or_else(|| {
         HerderError::BadRequest(format!(
             "Connector config {} contains no connector type",
@@ -260,6 +265,9 @@ pub fn validate(registry: &Registry, props: &ConfigMap) -> HerderResult<ConfigIn
     let mut report = Report::default();
     report.add(&enriched, enriched.validate(props));
     for (k, m) in enrich_errors {
+        report.error(&k, m);
+    }
+    for (k, m) in policy.violations(props) {
         report.error(&k, m);
     }
     if is_sink {

@@ -268,6 +268,13 @@ impl Worker {
         })
         .await?;
         let mut problems: Vec<String> = reports.into_iter().flat_map(|r| r.errors).collect();
+        problems.extend(
+            self.config
+                .override_policy
+                .violations(props)
+                .into_iter()
+                .map(|(_, message)| message),
+        );
         if let Err(e) = TransformChain::build(&self.registry, props) {
             problems.push(e.to_string());
         }
