@@ -10,12 +10,10 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::cluster::start_cluster;
-use common::{append_lines, lines, Kconnect};
+use common::{append_lines, lines, until_delivered, Kconnect};
 use kconnect_testkit::{unique, Broker};
 use serde_json::{json, Value};
 
@@ -34,31 +32,6 @@ async fn running_on(k: &Kconnect, name: &str, tasks: usize) -> Vec<String> {
         ids.push(t["worker_id"].as_str().unwrap().to_string());
     }
     ids
-}
-
-fn numbered(path: &Path) -> BTreeSet<String> {
-    lines(path).into_iter().collect()
-}
-
-/// Polls until every line of `input` is in `output`, or fails after `timeout`.
-async fn until_delivered(input: &Path, output: &Path, timeout: Duration, logs: &[&Kconnect]) {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let want = numbered(input);
-        let got = numbered(output);
-        if want.is_subset(&got) {
-            return;
-        }
-        if Instant::now() > deadline {
-            let missing = want.difference(&got).count();
-            let all: Vec<String> = logs.iter().map(|k| k.log()).collect();
-            panic!(
-                "{missing} input lines never reached the output\n{}",
-                all.join("\n----\n")
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

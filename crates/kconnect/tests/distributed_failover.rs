@@ -13,10 +13,11 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::cluster::{all_logs, cpu_time, ids, placement, plain, wait_healthy, Placement};
+use common::cluster::{
+    all_logs, cpu_time, create_datagen_connectors, ids, placement, plain, wait_healthy, Placement,
+};
 use common::Kconnect;
 use kconnect_testkit::{unique, Broker};
-use serde_json::json;
 
 /// `session.timeout.ms` of the workers (Kafka's minimum by default).
 const SESSION: Duration = Duration::from_secs(6);
@@ -64,35 +65,6 @@ fn start_worker(broker: &Broker, root: &Path, group: &str, n: usize, delay: Dura
     k
 }
 
-/// Creates the connectors through `via` (alone in the group, so it leads it), repeating each
-/// request until the worker knows it is the leader.
-async fn create_connectors(broker: &Broker, group: &str, via: &Kconnect, list: &[(String, u32)]) {
-    for (seed, (name, tasks)) in list.iter().enumerate() {
-        let topic = format!("{group}-{name}");
-        broker.create_topic(&topic, 1).await;
-        let request = json!({"name": name, "config": {
-            "connector.class": "io.kconnect.datagen.DatagenConnector",
-            "tasks.max": tasks.to_string(),
-            "kafka.topic": topic,
-            "seed": seed.to_string(),
-            "records.per.second": RATE.to_string(),
-            "batch.size": "5"}});
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let (status, body) = via.call("POST", "/connectors", Some(request.clone())).await;
-            if status == 201 {
-                break;
-            }
-            assert!(
-                status == 409 && Instant::now() < deadline,
-                "creating {name}: {status} {body}\n{}",
-                via.log()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
-
 /// Polls `k` until every connector and task runs on one of `on`; `None` after `bound`.
 async fn until_running_on(
     k: &Kconnect,
@@ -124,7 +96,7 @@ async fn failover(case: Case) {
     // The first worker forms the group alone and leads it as long as it lives.
     let mut workers = vec![start_worker(&broker, root.path(), group, 0, case.delay)];
     workers[0].wait_rest().await;
-    create_connectors(&broker, group, &workers[0], &owned).await;
+    create_datagen_connectors(&broker, group, &workers[0], &list, RATE).await;
     for n in 1..case.workers {
         workers.push(start_worker(&broker, root.path(), group, n, case.delay));
     }

@@ -20,12 +20,13 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::cluster::{
-    all_logs, balanced, ids, loads, placement, plain, wait_healthy, Placement, Unit,
+    all_logs, balanced, create_datagen_connectors, ids, loads, placement, plain, wait_healthy,
+    Placement, Unit,
 };
 use common::Kconnect;
 use kconnect_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
 use kconnect_testkit::{unique, Broker, TopicReader};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// The connectors of each test: name and `tasks.max`. Four connector instances and six
 /// tasks: two workers hold 2 + 2 instances and 3 + 3 tasks, three hold 1-2 instances and
@@ -76,36 +77,6 @@ fn start_worker(broker: &Broker, root: &Path, group: &str, n: usize, extra: &str
     let mut k = Kconnect::new_distributed(&root.join(format!("w{n}")), broker, group, extra);
     k.start_distributed();
     k
-}
-
-/// Creates the topics and the paced Datagen connectors of [`CONNECTORS`] through `via`, a
-/// worker that is alone in its group `group`. Each request is repeated until the worker
-/// knows it leads the group (before that it answers 409: no leader to forward to).
-async fn create_connectors(broker: &Broker, group: &str, via: &Kconnect) {
-    for (seed, (name, tasks)) in CONNECTORS.iter().enumerate() {
-        broker.create_topic(&topic(group, name), 1).await;
-        let request = json!({"name": name, "config": {
-            "connector.class": "io.kconnect.datagen.DatagenConnector",
-            "tasks.max": tasks.to_string(),
-            "kafka.topic": topic(group, name),
-            "key": "sequence",
-            "seed": seed.to_string(),
-            "records.per.second": RATE.to_string(),
-            "batch.size": "5"}});
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let (status, body) = via.call("POST", "/connectors", Some(request.clone())).await;
-            if status == 201 {
-                break;
-            }
-            assert!(
-                status == 409 && Instant::now() < deadline,
-                "creating {name}: {status} {body}\n{}",
-                via.log()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
 }
 
 /// Polls `k` until everything runs on `on`, balanced, with the placement unchanged for
@@ -289,7 +260,7 @@ async fn a_joining_worker_takes_its_share_without_stopping_work_that_stays() {
     // then workers join one by one: 1 -> 2 and 2 -> 3.
     let mut workers = vec![start_worker(&broker, root.path(), group, 0, "")];
     workers[0].wait_rest().await;
-    create_connectors(&broker, group, &workers[0]).await;
+    create_datagen_connectors(&broker, group, &workers[0], &CONNECTORS, RATE).await;
     join_one(&broker, root.path(), group, &mut workers).await;
     let (before, after) = join_one(&broker, root.path(), group, &mut workers).await;
     let settled_ms = now_ms();
@@ -340,7 +311,7 @@ async fn a_worker_stopped_with_sigterm_exits_and_leaves_the_group_at_once() {
     // then two more join.
     let mut workers = vec![start_worker(&broker, root.path(), group, 0, &extra)];
     workers[0].wait_rest().await;
-    create_connectors(&broker, group, &workers[0]).await;
+    create_datagen_connectors(&broker, group, &workers[0], &CONNECTORS, RATE).await;
     until_settled(&workers[0], &[&workers[0]], SETTLE_BOUND, "one worker").await;
     for n in 1..3 {
         workers.push(start_worker(&broker, root.path(), group, n, &extra));

@@ -8,12 +8,10 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::cluster::wait_healthy;
-use common::{append_lines, lines, Kconnect};
+use common::{append_lines, lines, until_delivered, Kconnect};
 use kconnect_testkit::{unique, Broker, JavaStores, Listener, TEST_PASSWORD, TEST_USER};
 use serde_json::json;
 
@@ -94,27 +92,6 @@ fn assert_no_secret(what: &str, text: &str) {
     }
 }
 
-async fn until_delivered(input: &Path, output: &Path, logs: &[&Kconnect]) {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let want: BTreeSet<String> = lines(input).into_iter().collect();
-    loop {
-        let got: BTreeSet<String> = lines(output).into_iter().collect();
-        if want.is_subset(&got) {
-            return;
-        }
-        if Instant::now() > deadline {
-            let all: Vec<String> = logs.iter().map(|k| k.log()).collect();
-            panic!(
-                "{} of {} lines arrived\n{}",
-                got.len(),
-                want.len(),
-                all.join("\n----\n")
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Runs a file → topic → file pipeline in standalone mode with `security` worker lines.
 async fn standalone_pipeline(broker: &Broker, security: &str) {
     let dir = tempfile::tempdir().unwrap();
@@ -136,7 +113,7 @@ async fn standalone_pipeline(broker: &Broker, security: &str) {
     );
     k.start(&[&source, &sink_file]);
     k.wait_rest().await;
-    until_delivered(&input, &output, &[&k]).await;
+    until_delivered(&input, &output, Duration::from_secs(90), &[&k]).await;
     assert_eq!(lines(&output), lines(&input));
     for path in [
         "/connectors?expand=status&expand=info",
@@ -209,7 +186,7 @@ async fn distributed_pipeline(broker: &Broker, security: &str) {
         .await;
     assert_eq!(status, 201, "{body}");
     let refs: Vec<&Kconnect> = workers.iter().collect();
-    until_delivered(&input, &output, &refs).await;
+    until_delivered(&input, &output, Duration::from_secs(90), &refs).await;
     for w in &workers {
         let (code, config) = w.get(&format!("/connectors/{src}/config")).await;
         assert_eq!(code, 200);

@@ -174,3 +174,43 @@ pub fn cpu_time(pid: u32) -> std::time::Duration {
         .collect();
     std::time::Duration::from_secs_f64(fields.iter().sum::<f64>() / ticks)
 }
+
+/// Creates, through `via` (a worker alone in its group `group`, so it leads it), one paced
+/// Datagen connector per entry of `connectors` (name, `tasks.max`) writing sequence-keyed
+/// records at `rate` per second to the topic `<group>-<name>`, which is created first. Each
+/// request is repeated until the worker knows it leads the group (before that it answers
+/// 409: no leader to forward to).
+pub async fn create_datagen_connectors(
+    broker: &Broker,
+    group: &str,
+    via: &Kconnect,
+    connectors: &[(&str, u32)],
+    rate: u32,
+) {
+    use std::time::{Duration, Instant};
+    for (seed, (name, tasks)) in connectors.iter().enumerate() {
+        let topic = format!("{group}-{name}");
+        broker.create_topic(&topic, 1).await;
+        let request = serde_json::json!({"name": name, "config": {
+            "connector.class": "io.kconnect.datagen.DatagenConnector",
+            "tasks.max": tasks.to_string(),
+            "kafka.topic": topic,
+            "key": "sequence",
+            "seed": seed.to_string(),
+            "records.per.second": rate.to_string(),
+            "batch.size": "5"}});
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, body) = via.call("POST", "/connectors", Some(request.clone())).await;
+            if status == 201 {
+                break;
+            }
+            assert!(
+                status == 409 && Instant::now() < deadline,
+                "creating {name}: {status} {body}\n{}",
+                via.log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}

@@ -7,6 +7,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -333,5 +334,31 @@ impl Kconnect {
     /// The worker id (`127.0.0.1:<port>`).
     pub fn worker_id(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+}
+
+fn numbered(path: &Path) -> BTreeSet<String> {
+    lines(path).into_iter().collect()
+}
+
+/// Polls until every line of `input` is in `output` (duplicates allowed), or fails after
+/// `timeout` with the logs of `logs`.
+pub async fn until_delivered(input: &Path, output: &Path, timeout: Duration, logs: &[&Kconnect]) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let want = numbered(input);
+        let got = numbered(output);
+        if want.is_subset(&got) {
+            return;
+        }
+        if Instant::now() > deadline {
+            let missing = want.difference(&got).count();
+            let all: Vec<String> = logs.iter().map(|k| k.log()).collect();
+            panic!(
+                "{missing} input lines never reached the output\n{}",
+                all.join("\n----\n")
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
