@@ -99,7 +99,10 @@ impl SinkTaskRunner {
                 })?,
         );
         let subscription: Vec<String> = match &self.topics_regex {
-            Some(r) => vec![format!("^{r}$")],
+            // librdkafka treats a subscription starting with ^ as a regular expression that
+            // may match anywhere; the group makes `a|b` mean "a or b", the whole name, as
+            // Java's Pattern subscription does (not "starts with a or ends with b").
+            Some(r) => vec![format!("^({r})$")],
             None => self.topics.clone(),
         };
         let refs: Vec<&str> = subscription.iter().map(String::as_str).collect();
