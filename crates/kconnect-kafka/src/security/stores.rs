@@ -147,25 +147,21 @@ pub fn key_pair(
 pub fn pem_pair(text: &str, key_password: Option<&str>) -> Result<KeyPair, String> {
     let chain = X509::stack_from_pem(text.as_bytes())
         .map_err(|e| format!("no readable PEM certificate: {e}"))?;
-    let key_block = text
-        .find("-----BEGIN")
-        .and_then(|_| {
-            [
-                "ENCRYPTED PRIVATE KEY",
-                "PRIVATE KEY",
-                "RSA PRIVATE KEY",
-                "EC PRIVATE KEY",
-            ]
-            .iter()
-            .find_map(|label| {
-                let begin = format!("-----BEGIN {label}-----");
-                let end = format!("-----END {label}-----");
-                let start = text.find(&begin)?;
-                let stop = text[start..].find(&end)? + start + end.len();
-                Some(&text[start..stop])
-            })
-        })
-        .ok_or("no PEM private key")?;
+    let key_block = [
+        "ENCRYPTED PRIVATE KEY",
+        "PRIVATE KEY",
+        "RSA PRIVATE KEY",
+        "EC PRIVATE KEY",
+    ]
+    .iter()
+    .find_map(|label| {
+        let begin = format!("-----BEGIN {label}-----");
+        let end = format!("-----END {label}-----");
+        let start = text.find(&begin)?;
+        let stop = text[start..].find(&end)? + start + end.len();
+        Some(&text[start..stop])
+    })
+    .ok_or("no PEM private key")?;
     let key = match key_password {
         Some(p) if key_block.contains("ENCRYPTED") => {
             PKey::private_key_from_pem_passphrase(key_block.as_bytes(), p.as_bytes()).map_err(
