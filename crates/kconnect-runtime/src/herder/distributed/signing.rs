@@ -2,8 +2,6 @@
 //! MACs the exact request body; the signature travels Base64-encoded in
 //! `X-Connect-Authorization`, the algorithm name in `X-Connect-Request-Signature-Algorithm`.
 
-use std::io::Read;
-
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Sha256, Sha384, Sha512};
@@ -28,6 +26,9 @@ pub enum SigningError {
     /// The signature does not match the body (403).
     #[error("Internal request contained invalid signature.")]
     Mismatch,
+    /// The operating system gave no random bytes for a new session key.
+    #[error("no random bytes from the operating system for a session key: {0}")]
+    Random(String),
 }
 
 impl SigningError {
@@ -64,26 +65,27 @@ pub fn sign(key: &[u8], algorithm: &str, body: &[u8]) -> Result<String, SigningE
     Ok(base64::engine::general_purpose::STANDARD.encode(mac(key, algorithm, body)?))
 }
 
-/// Checks a received signature over the raw body bytes, in constant time.
+/// Checks a received signature over the raw body bytes, in constant time (the MAC crate's
+/// own comparison).
 pub fn verify(
     key: &[u8],
     algorithm: &str,
     body: &[u8],
     signature: &str,
 ) -> Result<(), SigningError> {
+    fn check<M: Mac + KeyInit>(key: &[u8], body: &[u8], given: &[u8]) -> Result<(), SigningError> {
+        let mut m = <M as KeyInit>::new_from_slice(key).map_err(|_| SigningError::Mismatch)?;
+        m.update(body);
+        m.verify_slice(given).map_err(|_| SigningError::Mismatch)
+    }
     let given = base64::engine::general_purpose::STANDARD
         .decode(signature.trim())
         .map_err(|_| SigningError::Malformed)?;
-    let expected = mac(key, algorithm, body)?;
-    let same_length = given.len() == expected.len();
-    let diff = given
-        .iter()
-        .zip(expected.iter())
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-    if same_length && diff == 0 {
-        Ok(())
-    } else {
-        Err(SigningError::Mismatch)
+    match algorithm {
+        "HmacSHA256" => check::<Hmac<Sha256>>(key, body, &given),
+        "HmacSHA384" => check::<Hmac<Sha384>>(key, body, &given),
+        "HmacSHA512" => check::<Hmac<Sha512>>(key, body, &given),
+        other => Err(SigningError::UnknownAlgorithm(other.to_string())),
     }
 }
 
@@ -98,9 +100,7 @@ pub fn generate_key(algorithm: &str, bits: Option<u32>) -> Result<Vec<u8>, Signi
     };
     let len = (bits.unwrap_or(default_bits) as usize).div_ceil(8).max(1);
     let mut key = vec![0u8; len];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut key))
-        .map_err(|_| SigningError::UnknownAlgorithm("no source of randomness".into()))?;
+    getrandom::fill(&mut key).map_err(|e| SigningError::Random(e.to_string()))?;
     Ok(key)
 }
 
