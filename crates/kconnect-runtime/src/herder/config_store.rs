@@ -131,6 +131,14 @@ impl ConnectorStore {
             options.mode(0o600);
         }
         let mut f = options.open(&tmp).map_err(|e| fail("create", e))?;
+        // The mode above applies to a new file only: a temporary file left behind by a crash
+        // keeps its own, and would carry it over to the connectors file.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(fs::Permissions::from_mode(0o600))
+                .map_err(|e| fail("restrict the permissions of", e))?;
+        }
         f.write_all(&bytes).map_err(|e| fail("write", e))?;
         f.sync_all().map_err(|e| fail("sync", e))?;
         drop(f);
@@ -147,6 +155,22 @@ impl ConnectorStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_stale_temporary_file_cannot_leave_the_file_readable_by_others() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = ConnectorStore::beside(dir.path().join("connect.offsets").to_str().unwrap());
+        let stale = path.with_extension("json.tmp");
+        fs::write(&stale, "half-written").unwrap();
+        fs::set_permissions(&stale, fs::Permissions::from_mode(0o644)).unwrap();
+        let store = ConnectorStore::new(Some(path.clone()));
+        store.save(&BTreeMap::new()).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "mode {mode:o}");
+        assert!(!stale.exists());
+    }
 
     #[test]
     fn round_trip_and_corruption() {
