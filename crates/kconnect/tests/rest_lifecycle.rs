@@ -245,16 +245,7 @@ async fn whole_lifecycle_over_http() {
         |o| o == &sink_offsets(4),
     )
     .await;
-    assert_eq!(
-        k.call("PUT", &format!("/connectors/{sink}/stop"), None)
-            .await
-            .0,
-        204
-    );
-    k.until(&format!("/connectors/{sink}/status"), "sink stopped", |s| {
-        s["connector"]["state"] == "STOPPED"
-    })
-    .await;
+    k.stop_connector(&sink).await;
     // Offset 1: neither the start of the topic nor, most likely, of a record batch (the
     // source sent "a", "b" and "c" together), so the sink must fetch from inside a batch and
     // skip the records before its offset.
@@ -288,16 +279,7 @@ async fn whole_lifecycle_over_http() {
         |o| o == &sink_offsets(4),
     )
     .await;
-    assert_eq!(
-        k.call("PUT", &format!("/connectors/{sink}/stop"), None)
-            .await
-            .0,
-        204
-    );
-    k.until(&format!("/connectors/{sink}/status"), "sink stopped", |s| {
-        s["connector"]["state"] == "STOPPED"
-    })
-    .await;
+    k.stop_connector(&sink).await;
     let reset = k
         .call("DELETE", &format!("/connectors/{sink}/offsets"), None)
         .await;

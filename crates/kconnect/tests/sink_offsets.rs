@@ -9,36 +9,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{lines, wait_lines, Kconnect};
-use kconnect_kafka::rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use common::{lines, produce, wait_lines, Kconnect};
 use kconnect_testkit::{unique, Broker};
 use serde_json::json;
-
-/// Produces `values` to one partition in a single batch.
-async fn produce(broker: &Broker, topic: &str, partition: i32, values: &[&str]) {
-    let producer: FutureProducer = broker
-        .client_props()
-        .to_rdkafka()
-        .unwrap()
-        .create()
-        .unwrap();
-    let sends: Vec<_> = values
-        .iter()
-        .map(|v| {
-            producer
-                .send_result(
-                    FutureRecord::<(), _>::to(topic)
-                        .partition(partition)
-                        .payload(*v),
-                )
-                .unwrap()
-        })
-        .collect();
-    producer.flush(Duration::from_secs(30)).unwrap();
-    for send in sends {
-        send.await.unwrap().unwrap();
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_null_offset_deletes_one_partitions_committed_offset() {
@@ -86,16 +59,7 @@ async fn a_null_offset_deletes_one_partitions_committed_offset() {
     let (code, body) = k.call("PATCH", &path, Some(delete_p0.clone())).await;
     assert_eq!(code, 400, "{body}");
 
-    assert_eq!(
-        k.call("PUT", &format!("/connectors/{sink}/stop"), None)
-            .await
-            .0,
-        204
-    );
-    k.until(&format!("/connectors/{sink}/status"), "sink stopped", |s| {
-        s["connector"]["state"] == "STOPPED"
-    })
-    .await;
+    k.stop_connector(&sink).await;
     let (code, body) = k.call("PATCH", &path, Some(delete_p0)).await;
     assert_eq!(
         (code, body),

@@ -7,8 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{lines, wait_lines, Kconnect};
-use kconnect_kafka::rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use common::{lines, produce, wait_lines, Kconnect};
 use kconnect_testkit::{unique, Broker};
 use serde_json::json;
 
@@ -17,23 +16,10 @@ async fn topics_regex_alternatives_match_whole_names() {
     let broker = Broker::shared();
     let p = unique("rx");
     let (a, b, ab) = (format!("{p}-a"), format!("{p}-b"), format!("{p}-ab"));
-    let producer: FutureProducer = broker
-        .client_props()
-        .to_rdkafka()
-        .unwrap()
-        .create()
-        .unwrap();
     for topic in [&a, &b, &ab] {
         broker.create_topic(topic, 1).await;
-        producer
-            .send(
-                FutureRecord::<(), _>::to(topic).payload(topic.as_str()),
-                Duration::from_secs(30),
-            )
-            .await
-            .unwrap_or_else(|(e, _)| panic!("produce to {topic}: {e}"));
+        produce(&broker, topic, 0, &[topic.as_str()]).await;
     }
-    producer.flush(Duration::from_secs(10)).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("out.txt");

@@ -331,6 +331,21 @@ impl Kconnect {
         .await
     }
 
+    /// Stops connector `name` (`PUT /connectors/{name}/stop` answers 204) and waits until
+    /// its status says STOPPED.
+    pub async fn stop_connector(&self, name: &str) {
+        let (code, body) = self
+            .call("PUT", &format!("/connectors/{name}/stop"), None)
+            .await;
+        assert_eq!(code, 204, "stopping {name}: {body}");
+        self.until(
+            &format!("/connectors/{name}/status"),
+            "connector stopped",
+            |s| s["connector"]["state"] == "STOPPED",
+        )
+        .await;
+    }
+
     /// The worker id (`127.0.0.1:<port>`).
     pub fn worker_id(&self) -> String {
         format!("127.0.0.1:{}", self.port)
@@ -360,5 +375,33 @@ pub async fn until_delivered(input: &Path, output: &Path, timeout: Duration, log
             );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Produces `values` to one partition of `topic` (created beforehand) in a single batch and
+/// waits until the broker stored them all.
+pub async fn produce(broker: &Broker, topic: &str, partition: i32, values: &[&str]) {
+    use kconnect_kafka::rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+    let producer: FutureProducer = broker
+        .client_props()
+        .to_rdkafka()
+        .unwrap()
+        .create()
+        .unwrap();
+    let sends: Vec<_> = values
+        .iter()
+        .map(|v| {
+            producer
+                .send_result(
+                    FutureRecord::<(), _>::to(topic)
+                        .partition(partition)
+                        .payload(*v),
+                )
+                .unwrap()
+        })
+        .collect();
+    producer.flush(Duration::from_secs(30)).unwrap();
+    for send in sends {
+        send.await.unwrap().unwrap();
     }
 }
