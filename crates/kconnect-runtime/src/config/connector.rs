@@ -126,8 +126,12 @@ pub fn source_def() -> ConfigDef {
 /// A validated connector configuration.
 #[derive(Debug, Clone)]
 pub struct ConnectorConfig {
-    /// The configuration as written.
+    /// The configuration with config-provider placeholders resolved (what the connector and
+    /// the runtime use).
     pub props: ConfigMap,
+    /// The configuration as written, placeholders unresolved (what REST shows and the
+    /// config topic and connectors file hold).
+    pub raw: ConfigMap,
     parsed: ParsedConfig,
     /// Source or sink.
     pub connector_type: ConnectorType,
@@ -146,10 +150,18 @@ impl ConnectorConfig {
             check_sink_topics(&parsed)?;
         }
         Ok(Self {
+            raw: props.clone(),
             props,
             parsed,
             connector_type,
         })
+    }
+
+    /// The same configuration, remembering `raw` as what was written before config
+    /// providers resolved it.
+    pub fn with_raw(mut self, raw: ConfigMap) -> Self {
+        self.raw = raw;
+        self
     }
 
     /// The parsed framework keys.

@@ -5,6 +5,7 @@ pub mod connector;
 pub mod files;
 pub mod keys;
 pub mod override_policy;
+pub mod providers;
 pub mod worker;
 
 pub use connector::{ConnectorConfig, ConnectorType};

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::config::override_policy::{OverridePolicy, OVERRIDE_POLICY};
+use crate::config::providers::ConfigProviders;
 use kconnect_api::config::{ConfigDef, ConfigKey, ConfigType, Importance, ParsedConfig, Validator};
 use kconnect_api::{ConfigError, ConfigMap};
 
@@ -108,9 +109,8 @@ fn check_rest_security(props: &ConfigMap, listeners: &[Listener]) -> Result<(), 
             ),
         ));
     }
-    let refused: [(&str, &str); 6] = [
+    let refused: [(&str, &str); 5] = [
         ("rest.extension.classes", "REST extensions are Java classes and cannot run in kconnect (BasicAuthSecurityRestExtension is not supported yet); put authentication in front of the REST API"),
-        ("config.providers", "config providers are not supported yet; write the values into the configuration"),
         ("admin.listeners", "a separate admin listener (or none) is not supported yet: /admin is served on the REST listeners; remove the key"),
         ("access.control.allow.origin", "CORS is not supported yet: the REST API sends no CORS headers, so browsers refuse cross-origin calls; remove the key"),
         ("access.control.allow.methods", "CORS is not supported yet; remove the key"),
@@ -225,6 +225,9 @@ pub struct WorkerConfig {
     pub listeners: Vec<Listener>,
     /// `connector.client.config.override.policy`.
     pub override_policy: OverridePolicy,
+    /// The config providers (`config.providers`) that resolve placeholders in connector
+    /// configurations; the worker's own properties are already resolved.
+    pub providers: ConfigProviders,
 }
 
 impl WorkerConfig {
@@ -246,6 +249,8 @@ impl WorkerConfig {
 
     /// Parses and validates; unknown keys are logged as warnings, as Java does.
     pub fn parse(props: ConfigMap) -> Result<Self, ConfigError> {
+        let providers = ConfigProviders::from_worker(&props)?;
+        let props = providers.resolve_worker(&props)?;
         let def = worker_config_def();
         let parsed = def.parse(&props)?;
         for key in props.keys() {
@@ -286,6 +291,7 @@ impl WorkerConfig {
             parsed,
             listeners,
             override_policy,
+            providers,
         })
     }
 

@@ -15,6 +15,8 @@ use crate::config::keys::{
     TOPICS_REGEX, TRANSFORMS, VALUE_CONVERTER,
 };
 use crate::config::override_policy::OverridePolicy;
+use crate::config::providers::CONFIG_PROVIDERS;
+use crate::config::WorkerConfig;
 use crate::pipeline::TransformChain;
 use crate::plugins::{ConnectorFactory, Registry};
 use crate::task::topic_creation;
@@ -238,6 +240,44 @@ fn sink_topic_errors(props: &ConfigMap) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// Validates a connector configuration as written: config-provider placeholders are
+/// resolved for the checks (`config.providers*` keys in a connector configuration are
+/// ignored, as Java ignores them), and every value a placeholder changed is reported as
+/// written, with Java's generic message in place of errors that could quote the secret.
+pub fn validate_written(
+    registry: &Registry,
+    raw: &ConfigMap,
+    worker: &WorkerConfig,
+) -> HerderResult<ConfigInfos> {
+    let raw: ConfigMap = raw
+        .iter()
+        .filter(|(k, _)| !k.starts_with(CONFIG_PROVIDERS))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let resolved = worker
+        .providers
+        .resolve(&raw)
+        .map_err(|e| HerderError::BadRequest(e.to_string()))?;
+    let mut infos = validate(registry, &resolved, worker.override_policy)?;
+    let mut error_count = 0;
+    for info in &mut infos.configs {
+        if let Some(value) = info.value.as_mut() {
+            let written = raw.get(&value.name);
+            if written.is_some() && written != resolved.get(&value.name) {
+                if value.value.as_deref() != Some("[hidden]") {
+                    value.value = written.cloned();
+                }
+                if !value.errors.is_empty() {
+                    value.errors = vec![format!("Invalid value for configuration '{}': the value resolved from the config provider reference failed validation", value.name)];
+                }
+            }
+            error_count += value.errors.len();
+        }
+    }
+    infos.error_count = error_count;
+    Ok(infos)
 }
 
 /// Validates a connector configuration key by key. `BadRequest` if `connector.class` is

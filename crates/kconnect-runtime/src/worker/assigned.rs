@@ -90,7 +90,7 @@ impl Worker {
         let entry = map
             .entry(name.to_string())
             .or_insert_with(|| ConnectorEntry::new(config.clone(), factory.clone(), target, true));
-        let changed = entry.config.props != config.props;
+        let changed = entry.config.raw != config.raw;
         entry.config = config;
         entry.factory = factory;
         entry.target.send_replace(target);
@@ -136,7 +136,7 @@ impl Worker {
         };
         entry.assigned.extend(tasks.iter().copied());
         entry.task_configs = committed.to_vec();
-        if entry.config.props != props {
+        if entry.config.raw != props {
             match validated {
                 Ok((config, factory)) => {
                     entry.config = config;
@@ -247,7 +247,7 @@ impl Worker {
         };
         let mut restart: Vec<u32> = Vec::new();
         let mut stop: Vec<u32> = Vec::new();
-        let props_changed = entry.config.props != *props;
+        let props_changed = entry.config.raw != *props;
         for &n in &entry.assigned {
             match committed.get(n as usize) {
                 None => stop.push(n),

@@ -238,7 +238,7 @@ impl Worker {
                     s.insert(
                         name.to_string(),
                         ConnectorSnapshot {
-                            config: e.config.props.clone(),
+                            config: e.config.raw.clone(),
                             connector_type: e.config.connector_type,
                             task_configs: e.task_configs.clone(),
                             target: *e.target.borrow(),
@@ -260,6 +260,7 @@ impl Worker {
         props: &ConfigMap,
     ) -> ConnectResult<(ConnectorConfig, ConnectorFactory)> {
         let (config, factory) = self.resolve(props)?;
+        let props = &config.props;
         let what = format!("Connector {}: validate()", config.name());
         let (own, factory_props) = (factory.clone(), props.clone());
         let reports = plugin_call::blocking(&what, self.plugin_timeout, move || match own {
@@ -298,7 +299,14 @@ impl Worker {
     /// without calling connector code: what starting assigned work needs (the configuration
     /// was validated when it was submitted; a connector's own `validate()` may depend on
     /// external systems, and Java does not call it to start work).
-    pub fn resolve(&self, props: &ConfigMap) -> ConnectResult<(ConnectorConfig, ConnectorFactory)> {
+    /// Config-provider placeholders are resolved here; the result remembers `props` as
+    /// written.
+    pub fn resolve(&self, raw: &ConfigMap) -> ConnectResult<(ConnectorConfig, ConnectorFactory)> {
+        let props = &self
+            .config
+            .providers
+            .resolve(raw)
+            .map_err(|e| config_errors(vec![e.to_string()]))?;
         let class = props
             .get(CONNECTOR_CLASS)
             .map(|s| s.trim())
@@ -316,7 +324,8 @@ impl Worker {
             ConnectorFactory::Sink(_) => ConnectorType::Sink,
         };
         let config = ConnectorConfig::parse(props.clone(), kind)
-            .map_err(|e| config_errors(vec![e.to_string()]))?;
+            .map_err(|e| config_errors(vec![e.to_string()]))?
+            .with_raw(raw.clone());
         Ok((config, factory.clone()))
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use kconnect_api::{ConfigMap, ConnectResult};
+use kconnect_api::{ConfigMap, ConnectError, ConnectResult};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -13,6 +13,7 @@ use super::fence::TaskFence;
 use super::status::{trace, State};
 use super::{plugin_call, ConnectorEntry, Instance, RunningTask, Worker};
 use crate::config::keys::TASK_CLASS;
+use crate::config::providers::restore_placeholders;
 use crate::plugins::ConnectorFactory;
 use crate::task::TaskId;
 
@@ -73,6 +74,9 @@ impl Worker {
                 t
             })
             .collect();
+        // Secrets the connector copied from its resolved configuration go back to their
+        // placeholders before the configurations are stored or shown.
+        let configs = restore_placeholders(&entry.config.raw, configs);
         if let Some(cluster) = &self.cluster {
             // The cluster commits them; the workers the group assigns the tasks to run them.
             let _ = cluster.send((name.to_string(), configs));
@@ -118,10 +122,18 @@ impl Worker {
             };
             let id = task_id(name, n);
             self.status.put_task(&id, State::Unassigned, None);
+            let config = task_config.clone();
+            let task_config = match self.config.providers.resolve(&task_config) {
+                Ok(resolved) => resolved,
+                Err(e) => {
+                    let e = ConnectError::Config(e);
+                    self.status.put_task(&id, State::Failed, Some(trace(&e)));
+                    continue;
+                }
+            };
             let cancel = CancellationToken::new();
             let fence = TaskFence::new();
             let target = entry.target.subscribe();
-            let config = task_config.clone();
             let spawned = match &entry.factory {
                 ConnectorFactory::Source(f) => self
                     .source_runner(

@@ -151,7 +151,7 @@ impl DistributedHerder {
         let class = config.get(CONNECTOR_CLASS).cloned().unwrap_or_default();
         let what = format!("Connector plugin {class}: validate()");
         plugin_call::blocking(&what, self.worker.plugin_timeout(), move || {
-            validation::validate(worker.registry(), &config, worker.config().override_policy)
+            validation::validate_written(worker.registry(), &config, worker.config())
         })
         .await?
     }
