@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use kconnect_kafka::admin::Admin;
 use kconnect_kafka::client_config::worker_client_base;
-use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use crate::config::files::read_properties;
@@ -22,8 +21,10 @@ use crate::herder::distributed::runtime::{DistributedRuntime, RuntimeInputs};
 use crate::herder::distributed::state_sync::StateSync;
 use crate::herder::distributed::worker_runner::{route_updates, WorkerRunner};
 use crate::plugins::Registry;
+use crate::rest::forward::Forwarding;
 use crate::rest::loggers::LogLevels;
-use crate::rest::{distributed_router, RestState};
+use crate::rest::server::BoundRest;
+use crate::rest::{distributed_routers, RestState};
 use crate::signals::shutdown_requested;
 use crate::standalone::StartupError;
 use crate::storage::internal_topics::{ensure_topic, InternalTopic};
@@ -110,14 +111,14 @@ pub async fn run(
     let stores = open_stores(&config).await?;
     // What is queued now was read at startup: cluster log levels among it are not applied.
     let replayed = stores.updates.len();
-    let listener = config.listeners[0].clone();
-    let tcp = TcpListener::bind(listener.bind_address())
+    let bound = BoundRest::bind(&config.listeners, &config.rest)
         .await
-        .map_err(|e| config_error(format!("cannot listen on {}: {e}", listener.bind_address())))?;
-    let port = tcp.local_addr().map(|a| a.port()).unwrap_or(listener.port);
+        .map_err(config_error)?;
+    let port = bound.advertised_port(config.advertised_port());
     let host = config.advertised_host();
     let worker_id = format!("{host}:{port}");
-    let url = format!("http://{host}:{port}/");
+    let url = format!("{}://{host}:{port}/", config.rest.advertised_scheme);
+    let rest = config.rest.clone();
     let bootstrap = config
         .props
         .get("bootstrap.servers")
@@ -159,17 +160,21 @@ pub async fn run(
         log_levels: log_levels.clone(),
         topic_tracking,
         topic_tracking_reset,
+        client_tls: rest.client_tls.clone(),
     });
-    let leader = {
+    let forwarding = {
         let herder = herder.clone();
-        Arc::new(move || herder.leadership())
-    };
-    let server = tokio::spawn(async move {
-        if let Err(e) = axum::serve(tcp, distributed_router(state, leader)).await {
-            tracing::error!("REST server failed: {e}");
+        Forwarding {
+            leader: Arc::new(move || herder.leadership()),
+            tls: rest.client_tls.clone(),
         }
-    });
-    tracing::info!("REST API listening on {url} (worker id {worker_id})");
+    };
+    let listening = bound.describe();
+    let (api, admin) = distributed_routers(state, forwarding, &rest.admin);
+    let server = bound.serve(api, admin).map_err(config_error)?;
+    tracing::info!(
+        "REST API listening on {listening}, advertised as {url} (worker id {worker_id})"
+    );
     let generation = {
         let herder = herder.clone();
         Arc::new(move || herder.view().generation)
@@ -199,7 +204,9 @@ pub async fn run(
             Some((key.key.clone(), algorithm.clone()))
         })
     };
-    let forwarder = Arc::new(RestForwarder::new(keys, Duration::from_secs(30)));
+    let forwarder = Arc::new(
+        RestForwarder::new(keys, Duration::from_secs(30)).with_tls(rest.client_tls.clone()),
+    );
     let runner = Arc::new(WorkerRunner::new(
         worker.clone(),
         sync.clone(),

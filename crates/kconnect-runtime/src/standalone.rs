@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use thiserror::Error;
-use tokio::net::TcpListener;
 
 use crate::config::files::{read_connector_file, read_properties};
 use crate::config::WorkerConfig;
@@ -16,7 +15,8 @@ use crate::herder::config_store::ConnectorStore;
 use crate::herder::StandaloneHerder;
 use crate::plugins::Registry;
 use crate::rest::loggers::LogLevels;
-use crate::rest::{router, RestState};
+use crate::rest::server::BoundRest;
+use crate::rest::{routers, RestState};
 use crate::storage::FileOffsetStore;
 use crate::worker::status::StatusStore;
 use crate::worker::Worker;
@@ -82,18 +82,13 @@ pub async fn run(
         .iter()
         .map(|p| read_connector_file(p).map_err(|e| StartupError::Connector(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
-    let listener = config.listeners[0].clone();
-    let tcp = TcpListener::bind(listener.bind_address())
+    let bound = BoundRest::bind(&config.listeners, &config.rest)
         .await
-        .map_err(|e| {
-            StartupError::Config(format!(
-                "cannot listen on {}: {e} (set listeners=http://host:port)",
-                listener.bind_address()
-            ))
-        })?;
-    let port = tcp.local_addr().map(|a| a.port()).unwrap_or(listener.port);
+        .map_err(StartupError::Config)?;
+    let port = bound.advertised_port(config.advertised_port());
     let host = config.advertised_host();
     let worker_id = format!("{host}:{port}");
+    let rest = config.rest.clone();
     let status = Arc::new(StatusStore::new(&worker_id));
     let worker = Arc::new(Worker::new(config, registry, status, offsets));
     let supervisor = crate::worker::supervisor::spawn(&worker);
@@ -104,13 +99,12 @@ pub async fn run(
         log_levels,
         topic_tracking,
         topic_tracking_reset,
+        client_tls: rest.client_tls.clone(),
     });
-    let server = tokio::spawn(async move {
-        if let Err(e) = axum::serve(tcp, router(state)).await {
-            tracing::error!("REST server failed: {e}");
-        }
-    });
-    tracing::info!("REST API listening on http://{host}:{port}/ (worker id {worker_id})");
+    let listening = bound.describe();
+    let (api, admin) = routers(state, &rest.admin);
+    let server = bound.serve(api, admin).map_err(StartupError::Config)?;
+    tracing::info!("REST API listening on {listening} (worker id {worker_id})");
     if herder.lookup_cluster_id().await.is_none() {
         tracing::warn!("the Kafka cluster id is not known yet (are the brokers reachable?)");
     }

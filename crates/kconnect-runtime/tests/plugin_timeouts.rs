@@ -147,6 +147,7 @@ fn hung_connector_calls_fail_after_the_deadline_and_the_rest_api_keeps_answering
         log_levels: None,
         topic_tracking: true,
         topic_tracking_reset: true,
+        client_tls: None,
     });
     let addr = server.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

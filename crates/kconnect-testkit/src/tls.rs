@@ -1,5 +1,6 @@
 //! A certificate authority and the certificates the test broker and its clients use, made
-//! fresh for every broker: a CA, a broker certificate for `localhost` and `127.0.0.1`, and a
+//! fresh for every broker: a CA, a server certificate for `localhost` and `127.0.0.1` (the
+//! broker's, also usable as a client certificate), and a
 //! client certificate for mutual TLS. Everything is written as PEM (keys unencrypted, PKCS#8),
 //! which both Kafka (`ssl.*.type=PEM`) and librdkafka read.
 
@@ -98,7 +99,10 @@ fn issue(common_name: &str, issuer: Option<&Issued>, server: bool) -> Result<Iss
             )?;
             let mut usage = ExtendedKeyUsage::new();
             if server {
-                usage.server_auth();
+                // Also a client certificate: the same key store serves a worker's HTTPS
+                // listener and its requests to other workers that require client
+                // certificates, as in a typical deployment.
+                usage.server_auth().client_auth();
                 let san = SubjectAlternativeName::new()
                     .dns("localhost")
                     .ip("127.0.0.1")

@@ -1,6 +1,6 @@
-//! No silent downgrade: security settings kconnect does not implement stop the worker with
-//! exit code 2, naming the key and what to do instead, in standalone and distributed mode;
-//! and `connector.client.config.override.policy` behaves as Java's.
+//! No silent downgrade: security settings kconnect cannot honour (unimplemented, or unusable
+//! as written) stop the worker with exit code 2, naming the key and what to do instead, in
+//! standalone and distributed mode; and `connector.client.config.override.policy` behaves as Java's.
 
 #![allow(clippy::unwrap_used)]
 
@@ -34,21 +34,25 @@ fn exit_with(broker: &Broker, mode: &str, extra: &str) -> (Option<i32>, String) 
 }
 
 #[test]
-fn unimplemented_security_settings_stop_the_worker_with_code_2() {
+fn unusable_security_settings_stop_the_worker_with_code_2() {
     let broker = Broker::shared();
     let cases: &[(&str, &str)] = &[
-        ("listeners=https://127.0.0.1:0", "listeners"),
+        // An https listener without a key store.
+        ("listeners=https://127.0.0.1:0", "ssl.keystore.location"),
+        // Basic authentication without a JAAS file.
         (
             "rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension",
-            "rest.extension.classes",
+            "java.security.auth.login.config",
         ),
-        ("config.providers=file", "config.providers"),
-        ("admin.listeners=", "admin.listeners"),
-        ("access.control.allow.origin=*", "access.control.allow.origin"),
+        ("rest.extension.classes=com.example.AuditExtension", "com.example.AuditExtension"),
+        ("config.providers=file", "config.providers.file.class"),
+        ("admin.listeners=http://127.0.0.1:0,http://127.0.0.1:0", "must not be duplicated"),
+        ("access.control.allow.origin=(", "access.control.allow.origin"),
         (
-            "response.http.headers.config=add X-Frame-Options: DENY",
-            "response.http.headers.config",
+            "response.http.headers.config=put X-Frame-Options: DENY",
+            "Invalid header config action",
         ),
+        ("rest.advertised.listener=https", "rest.advertised.listener"),
         ("connector.client.config.override.policy=com.example.Mine", "connector.client.config.override.policy"),
         ("security.protocol=SASL_SSL", "sasl.mechanism"),
         ("producer.security.protocol=SSL\nproducer.ssl.cipher.suites=TLS_AES_128_GCM_SHA256", "ssl.cipher.suites"),

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::config::override_policy::{OverridePolicy, OVERRIDE_POLICY};
 use crate::config::providers::ConfigProviders;
+use crate::rest::server::RestServerConfig;
 use kconnect_api::config::{ConfigDef, ConfigKey, ConfigType, Importance, ParsedConfig, Validator};
 use kconnect_api::{ConfigError, ConfigMap};
 
@@ -91,49 +92,6 @@ fn check_client_security(props: &ConfigMap) -> Result<(), ConfigError> {
                 }
             )));
         }
-    }
-    Ok(())
-}
-
-/// REST security settings kconnect does not implement yet stop the worker (exit code 2)
-/// instead of being accepted and ignored: each would leave the REST API less protected than
-/// the file says.
-fn check_rest_security(props: &ConfigMap, listeners: &[Listener]) -> Result<(), ConfigError> {
-    if let Some(l) = listeners.iter().find(|l| l.scheme == "https") {
-        return Err(ConfigError::invalid(
-            LISTENERS,
-            props.get(LISTENERS).cloned().unwrap_or_default(),
-            format!(
-                "HTTPS listeners ({}) are not supported yet; serve the REST API over http:// on a private interface and terminate TLS in front of it (a reverse proxy)",
-                l.bind_address()
-            ),
-        ));
-    }
-    let refused: [(&str, &str); 5] = [
-        ("rest.extension.classes", "REST extensions are Java classes and cannot run in kconnect (BasicAuthSecurityRestExtension is not supported yet); put authentication in front of the REST API"),
-        ("admin.listeners", "a separate admin listener (or none) is not supported yet: /admin is served on the REST listeners; remove the key"),
-        ("access.control.allow.origin", "CORS is not supported yet: the REST API sends no CORS headers, so browsers refuse cross-origin calls; remove the key"),
-        ("access.control.allow.methods", "CORS is not supported yet; remove the key"),
-        ("response.http.headers.config", "extra response headers are not supported yet; add them in a proxy in front of the REST API"),
-    ];
-    for (key, instead) in refused {
-        if let Some(value) = props.get(key) {
-            // Java's own defaults (empty) configure nothing, except for admin.listeners,
-            // where an empty value turns /admin off.
-            if !value.trim().is_empty() || key == "admin.listeners" {
-                return Err(ConfigError::invalid(key, value, instead));
-            }
-        }
-    }
-    if let Some(l) = props
-        .get("rest.advertised.listener")
-        .filter(|v| v.trim().eq_ignore_ascii_case("https"))
-    {
-        return Err(ConfigError::invalid(
-            "rest.advertised.listener",
-            l,
-            "HTTPS listeners are not supported yet",
-        ));
     }
     Ok(())
 }
@@ -228,6 +186,8 @@ pub struct WorkerConfig {
     /// The config providers (`config.providers`) that resolve placeholders in connector
     /// configurations; the worker's own properties are already resolved.
     pub providers: ConfigProviders,
+    /// The REST server's settings: TLS, admin listeners, CORS, headers, authentication.
+    pub rest: RestServerConfig,
 }
 
 impl WorkerConfig {
@@ -245,6 +205,14 @@ impl WorkerConfig {
             })
             .cloned()
             .unwrap_or_else(|| "localhost".into())
+    }
+
+    /// `rest.advertised.port`, if set.
+    pub fn advertised_port(&self) -> Option<u16> {
+        self.parsed
+            .int(REST_ADVERTISED_PORT)
+            .and_then(|p| u16::try_from(p).ok())
+            .filter(|p| *p > 0)
     }
 
     /// Parses and validates; unknown keys are logged as warnings, as Java does.
@@ -283,7 +251,17 @@ impl WorkerConfig {
                 .collect::<Result<_, _>>()?
         };
         check_client_security(&props)?;
-        check_rest_security(&props, &listeners)?;
+        if let Some(p) = parsed.int(REST_ADVERTISED_PORT) {
+            if !(1..=65535).contains(&p) {
+                return Err(ConfigError::invalid(
+                    REST_ADVERTISED_PORT,
+                    p.to_string(),
+                    "must be between 1 and 65535",
+                ));
+            }
+        }
+        let java_options = std::env::var("KAFKA_OPTS").ok();
+        let rest = RestServerConfig::from_worker(&props, &listeners, java_options.as_deref())?;
         let override_policy =
             OverridePolicy::parse(props.get(OVERRIDE_POLICY).map(String::as_str))?;
         Ok(Self {
@@ -292,6 +270,7 @@ impl WorkerConfig {
             listeners,
             override_policy,
             providers,
+            rest,
         })
     }
 

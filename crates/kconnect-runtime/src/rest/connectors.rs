@@ -271,9 +271,15 @@ pub(super) async fn restart_task(
     let id = task_id(name, &task)?;
     match timed_herder(s.herder.restart_task(&id)).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
-        Err(HerderError::Elsewhere { url, .. }) => {
-            Ok(forward::forward(url, &Method::POST, &uri, &headers, &[]).await)
-        }
+        Err(HerderError::Elsewhere { url, .. }) => Ok(forward::forward(
+            s.client_tls.as_ref(),
+            url,
+            &Method::POST,
+            &uri,
+            &headers,
+            &[],
+        )
+        .await),
         Err(e) => Err(e.into()),
     }
 }

@@ -14,12 +14,21 @@ use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::tls::ClientTls;
 use super::{query_params, RestError, REQUEST_TIMEOUT};
 use crate::herder::distributed::http_client::request;
 use crate::herder::distributed::signing::{ALGORITHM_HEADER, SIGNATURE_HEADER};
 
 /// Whether this worker leads the group, and the leader's URL when known.
 pub type LeaderSource = Arc<dyn Fn() -> (bool, Option<String>) + Send + Sync>;
+
+/// What the forwarding middleware needs: who leads, and how to reach `https://` workers.
+pub struct Forwarding {
+    /// Who leads the group.
+    pub leader: LeaderSource,
+    /// TLS for `https://` leader URLs.
+    pub tls: Option<ClientTls>,
+}
 
 /// Largest request body forwarded.
 const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -45,14 +54,14 @@ fn conflict(message: &str) -> Response {
 /// The middleware: serves leader-only requests locally on the leader, forwards them
 /// otherwise.
 pub async fn forward_to_leader(
-    State(leader): State<LeaderSource>,
+    State(forwarding): State<Arc<Forwarding>>,
     req: Request,
     next: Next,
 ) -> Response {
     if !leader_only(req.method(), req.uri().path()) {
         return next.run(req).await;
     }
-    let (is_leader, url) = leader();
+    let (is_leader, url) = (forwarding.leader)();
     if is_leader {
         return next.run(req).await;
     }
@@ -67,7 +76,15 @@ pub async fn forward_to_leader(
             .into_response()
         }
     };
-    forward(url, &parts.method, &parts.uri, &parts.headers, &body).await
+    forward(
+        forwarding.tls.as_ref(),
+        url,
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+        &body,
+    )
+    .await
 }
 
 /// Sends a request this worker does not serve on to the worker at `target` (the leader, or
@@ -75,6 +92,7 @@ pub async fn forward_to_leader(
 /// `forward=true` ⇒ `forward=false`, `forward=false` or no target ⇒ 409. Returns the
 /// target's status and body.
 pub async fn forward(
+    tls: Option<&ClientTls>,
     target: Option<String>,
     method: &Method,
     uri: &Uri,
@@ -113,7 +131,17 @@ pub async fn forward(
         }
     }
     let body = (!body.is_empty()).then_some(body);
-    match request(method.as_str(), &url, &path, body, &passed, REQUEST_TIMEOUT).await {
+    match request(
+        tls,
+        method.as_str(),
+        &url,
+        &path,
+        body,
+        &passed,
+        REQUEST_TIMEOUT,
+    )
+    .await
+    {
         Ok(r) if (200..300).contains(&r.status) || r.status >= 400 => {
             let status =
                 StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

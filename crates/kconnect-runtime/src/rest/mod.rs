@@ -2,11 +2,16 @@
 //! to a [`Herder`], so standalone and distributed workers serve the same API. Every error is
 //! rendered as Java's `{"error_code": N, "message": ...}`.
 
+pub mod basic_auth;
 mod connectors;
+pub mod cors;
 pub mod forward;
 pub mod loggers;
 mod offsets;
 mod plugins;
+pub mod response_headers;
+pub mod server;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +43,8 @@ pub struct RestState {
     pub topic_tracking: bool,
     /// `topic.tracking.allow.reset`.
     pub topic_tracking_reset: bool,
+    /// TLS for requests forwarded to other workers' `https://` URLs.
+    pub client_tls: Option<tls::ClientTls>,
 }
 
 /// An error rendered as Kafka Connect's `{"error_code": N, "message": ...}`.
@@ -194,19 +201,54 @@ async fn method_not_allowed() -> RestError {
     )
 }
 
-/// The router of a distributed worker: the same API, with leader-only requests forwarded
-/// to the leader when this worker does not lead the group ([`forward`]).
-pub fn distributed_router(state: Arc<RestState>, leader: forward::LeaderSource) -> Router {
-    router(state).layer(axum::middleware::from_fn_with_state(
-        leader,
+/// The routers of a distributed worker: the same API, with leader-only requests forwarded
+/// to the leader when this worker does not lead the group ([`forward`]), and the admin
+/// router when `/admin` has listeners of its own.
+pub fn distributed_routers(
+    state: Arc<RestState>,
+    forwarding: forward::Forwarding,
+    admin: &server::AdminListeners,
+) -> (Router, Option<Router>) {
+    let (api, admin) = routers(state, admin);
+    let api = api.layer(axum::middleware::from_fn_with_state(
+        Arc::new(forwarding),
         forward::forward_to_leader,
-    ))
+    ));
+    (api, admin)
 }
 
-/// The router.
+/// The API router and, when `/admin` has listeners of its own, the admin router; with
+/// `admin.listeners` empty, `/admin` is served nowhere.
+pub fn routers(state: Arc<RestState>, admin: &server::AdminListeners) -> (Router, Option<Router>) {
+    use server::AdminListeners as A;
+    match admin {
+        A::Main => (routes(true).with_state(state), None),
+        A::Disabled => (routes(false).with_state(state), None),
+        A::Separate(_) => (
+            routes(false).with_state(state.clone()),
+            Some(
+                admin_routes(Router::new())
+                    .fallback(not_found)
+                    .method_not_allowed_fallback(method_not_allowed)
+                    .with_state(state),
+            ),
+        ),
+    }
+}
+
+/// The router with every endpoint, `/admin` included.
 pub fn router(state: Arc<RestState>) -> Router {
+    routes(true).with_state(state)
+}
+
+fn admin_routes(r: Router<Arc<RestState>>) -> Router<Arc<RestState>> {
+    r.route("/admin/loggers", get(loggers::list))
+        .route("/admin/loggers/{name}", get(loggers::get).put(loggers::put))
+}
+
+fn routes(with_admin: bool) -> Router<Arc<RestState>> {
     use connectors as c;
-    Router::new()
+    let r = Router::new()
         .route("/", get(root))
         .route("/health", get(health))
         .route("/connectors", get(c::list).post(c::create))
@@ -246,10 +288,8 @@ pub fn router(state: Arc<RestState>) -> Router {
         .route(
             "/connector-plugins/{plugin}/config/validate",
             put(plugins::validate),
-        )
-        .route("/admin/loggers", get(loggers::list))
-        .route("/admin/loggers/{name}", get(loggers::get).put(loggers::put))
-        .fallback(not_found)
+        );
+    let r = if with_admin { admin_routes(r) } else { r };
+    r.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
 }

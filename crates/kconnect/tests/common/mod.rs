@@ -24,6 +24,8 @@ pub struct Kconnect {
     pub port: u16,
     /// `RUST_LOG` of the process (default `info`).
     pub log_filter: String,
+    /// Extra environment variables of the process (e.g. `KAFKA_OPTS`).
+    pub env: Vec<(String, String)>,
     child: Option<Child>,
 }
 
@@ -41,8 +43,19 @@ impl Kconnect {
             dir: dir.to_path_buf(),
             port,
             log_filter: "info".into(),
+            env: Vec::new(),
             child: None,
         }
+    }
+
+    /// Appends lines to `worker.properties` (a later key replaces an earlier one).
+    pub fn append_worker_lines(&self, lines: &str) {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.join("worker.properties"))
+            .unwrap();
+        writeln!(f, "{lines}").unwrap();
     }
 
     /// Writes a connector file into the directory.
@@ -68,6 +81,7 @@ impl Kconnect {
             dir: dir.to_path_buf(),
             port,
             log_filter: "info".into(),
+            env: Vec::new(),
             child: None,
         }
     }
@@ -92,6 +106,7 @@ impl Kconnect {
         cmd.arg(mode)
             .arg(self.dir.join("worker.properties"))
             .args(files);
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd.env("RUST_LOG", &self.log_filter)
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())

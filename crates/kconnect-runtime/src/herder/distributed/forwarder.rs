@@ -11,6 +11,7 @@ use kconnect_api::{ConfigMap, ConnectError, ConnectResult};
 use super::http_client::{encode_segment, request};
 use super::runtime::TaskConfigForwarder;
 use super::signing::{sign, ALGORITHM_HEADER, SIGNATURE_HEADER};
+use crate::rest::tls::ClientTls;
 
 /// Supplies the current session key and signature algorithm (none: unsigned requests).
 pub type KeySource = Arc<dyn Fn() -> Option<(Vec<u8>, String)> + Send + Sync>;
@@ -19,12 +20,23 @@ pub type KeySource = Arc<dyn Fn() -> Option<(Vec<u8>, String)> + Send + Sync>;
 pub struct RestForwarder {
     keys: KeySource,
     timeout: Duration,
+    tls: Option<ClientTls>,
 }
 
 impl RestForwarder {
     /// A forwarder signing with the keys `keys` gives, waiting at most `timeout`.
     pub fn new(keys: KeySource, timeout: Duration) -> Self {
-        Self { keys, timeout }
+        Self {
+            keys,
+            timeout,
+            tls: None,
+        }
+    }
+
+    /// The same forwarder, reaching `https://` leaders with `tls`.
+    pub fn with_tls(mut self, tls: Option<ClientTls>) -> Self {
+        self.tls = tls;
+        self
     }
 }
 
@@ -58,6 +70,7 @@ impl TaskConfigForwarder for RestForwarder {
             encode_segment(connector)
         );
         let response = request(
+            self.tls.as_ref(),
             "POST",
             leader_url,
             &path,
