@@ -1,5 +1,6 @@
 //! Kafka clients configured only with Java's security keys reach the test broker's secured
-//! listeners: SASL (PLAIN, SCRAM-SHA-256/512, unsecured OAUTHBEARER) from `sasl.jaas.config`,
+//! listeners: SASL (PLAIN, SCRAM-SHA-256/512, OAUTHBEARER with unsecured tokens or client
+//! credentials from a token endpoint) from `sasl.jaas.config`,
 //! TLS trust and client certificates from JKS, PKCS#12 and PEM stores or PEM strings. Bad
 //! settings are refused with the key named and no secret repeated.
 
@@ -12,7 +13,9 @@ use kconnect_kafka::rdkafka::message::Message;
 use kconnect_kafka::rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use kconnect_kafka::rdkafka::{Offset, TopicPartitionList};
 use kconnect_kafka::ClientProps;
-use kconnect_testkit::{unique, Broker, JavaStores, Listener, TlsFiles, TEST_PASSWORD, TEST_USER};
+use kconnect_testkit::{
+    unique, Broker, JavaStores, Listener, TlsFiles, TokenEndpoint, TEST_PASSWORD, TEST_USER,
+};
 
 /// Produces one record through `props` and reads it back through the same settings.
 async fn round_trip(broker: &Broker, props: &ClientProps) {
@@ -107,6 +110,66 @@ async fn sasl_mechanisms_from_jaas_config() {
         ]),
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauthbearer_client_credentials_from_a_token_endpoint() {
+    let broker = Broker::shared();
+    let endpoint = TokenEndpoint::start("kconnect-app", "app-secret-5e2c", "kconnect-app");
+    let props = |secret: &str| {
+        java(&[
+            (
+                "bootstrap.servers",
+                &broker.bootstrap_for(Listener::SaslPlaintext),
+            ),
+            ("security.protocol", "SASL_PLAINTEXT"),
+            ("sasl.mechanism", "OAUTHBEARER"),
+            (
+                "sasl.login.callback.handler.class",
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler",
+            ),
+            ("sasl.oauthbearer.token.endpoint.url", &endpoint.url()),
+            (
+                "sasl.jaas.config",
+                &format!(
+                    r#"org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId="kconnect-app" clientSecret="{secret}" scope="kafka";"#
+                ),
+            ),
+        ])
+    };
+    round_trip(&broker, &props("app-secret-5e2c")).await;
+    let (granted, _) = endpoint.requests();
+    assert!(granted >= 1, "no token was asked for");
+
+    // The group client fetches its token from the same endpoint (OffsetDelete finds the
+    // coordinator and authenticates to it; the group does not exist).
+    let group_config = |secret: &str| {
+        let mut c = kconnect_kafka::group::GroupConfig::new(
+            &broker.bootstrap_for(Listener::SaslPlaintext),
+            &unique("oauth-group"),
+            "connect",
+        );
+        c.security = kconnect_kafka::group::ConnectionSecurity::from_props(&props(secret)).unwrap();
+        c
+    };
+    let before = endpoint.requests().0;
+    let partitions = [("no-such-topic".to_string(), 0)];
+    kconnect_kafka::group::delete_offsets(&group_config("app-secret-5e2c"), &partitions)
+        .await
+        .unwrap_or_else(|e| panic!("group client over OAUTHBEARER: {e}"));
+    assert!(
+        endpoint.requests().0 > before,
+        "the group client asked for no token"
+    );
+
+    // A wrong secret: the endpoint refuses it and the group client says so.
+    let err = kconnect_kafka::group::delete_offsets(&group_config("not-the-secret"), &partitions)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("refused client kconnect-app"), "{err}");
+    assert!(!err.contains("not-the-secret"), "{err}");
+    assert!(endpoint.requests().1 >= 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -220,6 +283,30 @@ fn refused_settings_name_the_key_and_hide_the_secret() {
         ("sasl.login.callback.handler.class", "com.example.Handler"),
     ]);
     assert!(err.contains("sasl.login.callback.handler.class"), "{err}");
+    let oauth = |extra: &[(&str, &str)]| {
+        let mut pairs = vec![
+            ("security.protocol", "SASL_SSL"),
+            ("sasl.mechanism", "OAUTHBEARER"),
+            (
+                "sasl.jaas.config",
+                r#"org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId="app" clientSecret="hunter2";"#,
+            ),
+        ];
+        pairs.extend_from_slice(extra);
+        refused(&pairs)
+    };
+    let err = oauth(&[]);
+    assert!(
+        err.contains("sasl.oauthbearer.token.endpoint.url") && err.contains("missing"),
+        "{err}"
+    );
+    let err = oauth(&[("sasl.oauthbearer.token.endpoint.url", "file:///run/token")]);
+    assert!(err.contains("token file"), "{err}");
+    let err = oauth(&[
+        ("sasl.oauthbearer.token.endpoint.url", "https://idp/token"),
+        ("sasl.oauthbearer.sub.claim.name", "client_id"),
+    ]);
+    assert!(err.contains("sasl.oauthbearer.sub.claim.name"), "{err}");
 }
 
 #[test]

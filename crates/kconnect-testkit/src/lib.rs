@@ -6,6 +6,7 @@ mod broker;
 mod broker_config;
 mod failure_log;
 pub mod kafka_dist;
+mod oauth;
 mod shared;
 pub mod tls;
 mod topics;
@@ -13,6 +14,7 @@ mod topics;
 pub use broker::Broker;
 pub use broker_config::{Listener, Ports, SASL_MECHANISMS};
 pub use kafka_dist::{TEST_PASSWORD, TEST_USER};
+pub use oauth::TokenEndpoint;
 pub use tls::{JavaStores, TlsFiles};
 pub use topics::{ConsumedRecord, TopicReader};
 

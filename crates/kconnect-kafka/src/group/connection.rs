@@ -93,7 +93,13 @@ impl Connection {
                 self.addr
             )));
         }
-        let mut exchange = Exchange::new(credentials.clone());
+        let credentials = credentials.for_exchange().await.map_err(|e| {
+            GroupError::Auth(format!(
+                "SASL {mechanism} authentication with {} failed: {e}",
+                self.addr
+            ))
+        })?;
+        let mut exchange = Exchange::new(credentials);
         let mut server: Vec<u8> = Vec::new();
         loop {
             let message = match exchange.step(&server) {

@@ -13,6 +13,7 @@ mod client;
 mod connection;
 mod heartbeat;
 mod member;
+mod oauth;
 mod offsets;
 mod sasl;
 mod transport;

@@ -1,6 +1,7 @@
 //! SASL authentication of the group client's connections (Kafka's SaslHandshake then
 //! SaslAuthenticate exchanges): PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (RFC 5802, as Kafka's
-//! ScramSaslServer expects it) and OAUTHBEARER with an unsecured token (RFC 7628).
+//! ScramSaslServer expects it) and OAUTHBEARER (RFC 7628) with an unsecured token or one
+//! from an OAuth token endpoint.
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -8,6 +9,8 @@ use openssl::hash::{hash, MessageDigest};
 use openssl::memcmp;
 use openssl::pkey::PKey;
 use openssl::sign::Signer;
+
+use super::oauth::TokenSource;
 
 /// What to authenticate with, taken from the translated client properties.
 #[derive(Clone, PartialEq, Eq)]
@@ -20,6 +23,11 @@ pub(crate) enum Credentials {
     },
     /// OAUTHBEARER with an unsecured token for `subject`.
     UnsecuredToken { subject: String },
+    /// OAUTHBEARER with tokens from an OAuth token endpoint (client credentials); turned into
+    /// [`Credentials::Bearer`] before each exchange.
+    TokenEndpoint(std::sync::Arc<TokenSource>),
+    /// OAUTHBEARER with this token.
+    Bearer { token: String },
 }
 
 impl std::fmt::Debug for Credentials {
@@ -31,6 +39,14 @@ impl std::fmt::Debug for Credentials {
                 ..
             } => write!(f, "{mechanism} as {username}"),
             Self::UnsecuredToken { subject } => write!(f, "OAUTHBEARER (unsecured) as {subject}"),
+            Self::TokenEndpoint(source) => {
+                write!(
+                    f,
+                    "OAUTHBEARER (client credentials) as {}",
+                    source.client_id()
+                )
+            }
+            Self::Bearer { .. } => write!(f, "OAUTHBEARER (token)"),
         }
     }
 }
@@ -40,7 +56,20 @@ impl Credentials {
     pub(crate) fn mechanism(&self) -> &str {
         match self {
             Self::Password { mechanism, .. } => mechanism,
-            Self::UnsecuredToken { .. } => "OAUTHBEARER",
+            Self::UnsecuredToken { .. } | Self::TokenEndpoint(_) | Self::Bearer { .. } => {
+                "OAUTHBEARER"
+            }
+        }
+    }
+
+    /// The credentials one exchange uses: a token from the endpoint for client
+    /// credentials, the credentials themselves otherwise.
+    pub(crate) async fn for_exchange(&self) -> Result<Self, String> {
+        match self {
+            Self::TokenEndpoint(source) => Ok(Self::Bearer {
+                token: source.token().await?,
+            }),
+            other => Ok(other.clone()),
         }
     }
 }
@@ -221,11 +250,23 @@ impl Exchange {
                     format!("n,,\u{1}auth=Bearer {token}\u{1}\u{1}").into_bytes(),
                 ))
             }
+            (State::Start, Credentials::Bearer { token }) => {
+                self.state = State::Sent;
+                Ok(Step::Send(
+                    format!("n,,\u{1}auth=Bearer {token}\u{1}\u{1}").into_bytes(),
+                ))
+            }
+            (State::Start, Credentials::TokenEndpoint(_)) => {
+                Err(err("no token was fetched for this exchange"))
+            }
             (State::Sent, _) => Ok(Step::Done),
             (State::Done, _) => Ok(Step::Done),
-            (State::ScramFirstSent { .. }, Credentials::UnsecuredToken { .. }) => {
-                Err(err("unexpected SASL state"))
-            }
+            (
+                State::ScramFirstSent { .. },
+                Credentials::UnsecuredToken { .. }
+                | Credentials::TokenEndpoint(_)
+                | Credentials::Bearer { .. },
+            ) => Err(err("unexpected SASL state")),
         }
     }
 }

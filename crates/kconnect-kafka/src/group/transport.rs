@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
+use super::oauth::TokenSource;
 use super::sasl::Credentials;
 use super::GroupError;
 use crate::client_config::ClientProps;
@@ -91,7 +92,17 @@ impl ConnectionSecurity {
         };
         let sasl = if protocol.starts_with("SASL") {
             let mechanism = t.get("sasl.mechanism").unwrap_or("GSSAPI").to_string();
-            if mechanism == "OAUTHBEARER" {
+            if mechanism == "OAUTHBEARER" && t.get("sasl.oauthbearer.method") == Some("oidc") {
+                let setting = |k: &str| t.get(k).unwrap_or_default();
+                Some(Credentials::TokenEndpoint(std::sync::Arc::new(
+                    TokenSource::new(
+                        setting("sasl.oauthbearer.token.endpoint.url"),
+                        setting("sasl.oauthbearer.client.id"),
+                        setting("sasl.oauthbearer.client.secret"),
+                        t.get("sasl.oauthbearer.scope"),
+                    ),
+                )))
+            } else if mechanism == "OAUTHBEARER" {
                 let config = t.get("sasl.oauthbearer.config").unwrap_or_default();
                 let subject = config
                     .split_whitespace()

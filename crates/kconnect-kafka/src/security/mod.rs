@@ -46,6 +46,16 @@ const TRANSLATED: &[&str] = &[
     "sasl.login.read.timeout.ms",
     "sasl.login.retry.backoff.ms",
     "sasl.login.retry.backoff.max.ms",
+    "sasl.oauthbearer.token.endpoint.url",
+    "sasl.oauthbearer.scope.claim.name",
+    "sasl.oauthbearer.sub.claim.name",
+];
+
+/// Java's login callback handler for OAUTHBEARER client credentials (Kafka 3.x and 4.x
+/// package names): accepted as the flow it names, which kconnect implements.
+const OAUTH_LOGIN_HANDLERS: &[&str] = &[
+    "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler",
+    "org.apache.kafka.common.security.oauthbearer.secured.OAuthBearerLoginCallbackHandler",
 ];
 
 /// Java security keys that change what is trusted or how clients authenticate and that
@@ -55,7 +65,6 @@ const REFUSED: &[(&str, &str)] = &[
     ("sasl.login.callback.handler.class", "Java callback handlers cannot run in kconnect; use sasl.jaas.config with a supported login module"),
     ("sasl.login.class", "Java login classes cannot run in kconnect; use sasl.jaas.config with a supported login module"),
     ("sasl.kerberos.service.name", "Kerberos (GSSAPI) is not supported; use SCRAM, PLAIN or OAUTHBEARER"),
-    ("sasl.oauthbearer.token.endpoint.url", "OAUTHBEARER with a token endpoint (client credentials) is not supported yet; use SCRAM or PLAIN, or unsecured tokens for tests"),
     ("ssl.engine.factory.class", "custom Java SSL engines cannot run in kconnect; use the ssl.truststore.* and ssl.keystore.* settings"),
     ("ssl.cipher.suites", "Java cipher suite names are not translated; remove it to use OpenSSL's default suites (TLS 1.2 and 1.3 with forward secrecy)"),
     ("ssl.provider", "Java security providers do not apply; remove it"),
@@ -75,6 +84,10 @@ fn get<'a>(props: &'a ClientProps, key: &str) -> Option<&'a str> {
 pub fn for_librdkafka(props: &ClientProps) -> Result<ClientProps, KafkaError> {
     for (key, instead) in REFUSED {
         if let Some(value) = get(props, key) {
+            if *key == "sasl.login.callback.handler.class" && OAUTH_LOGIN_HANDLERS.contains(&value)
+            {
+                continue;
+            }
             // Java's defaults mean "nothing special" and are accepted.
             let default = matches!(
                 (*key, value),
@@ -88,7 +101,7 @@ pub fn for_librdkafka(props: &ClientProps) -> Result<ClientProps, KafkaError> {
     }
     let mut out = ClientProps::new();
     for (k, v) in props.iter() {
-        if !TRANSLATED.contains(&k.as_str()) {
+        if !TRANSLATED.contains(&k.as_str()) && k != "sasl.login.callback.handler.class" {
             out.set(k.clone(), v.clone());
         }
     }
@@ -173,15 +186,12 @@ fn sasl(props: &ClientProps, out: &mut ClientProps) -> Result<(), KafkaError> {
         }
         LoginModule::OAuthBearer => {
             if entry.option("clientId").is_some() || entry.option("clientSecret").is_some() {
-                return Err(invalid(
-                    "sasl.jaas.config",
-                    "OAUTHBEARER with client credentials (clientId, clientSecret) is not supported yet; use SCRAM or PLAIN, or unsecured tokens for tests",
-                ));
+                return client_credentials(props, &entry, out);
             }
             let Some(subject) = entry.option("unsecuredLoginStringClaim_sub") else {
                 return Err(invalid(
                     "sasl.jaas.config",
-                    "OAuthBearerLoginModule needs unsecuredLoginStringClaim_sub (unsecured tokens are the only OAUTHBEARER flow kconnect supports)",
+                    "OAuthBearerLoginModule needs clientId and clientSecret (with sasl.oauthbearer.token.endpoint.url) for the client credentials flow, or unsecuredLoginStringClaim_sub for unsecured test tokens",
                 ));
             };
             let mut config = format!("principal={subject}");
@@ -194,6 +204,66 @@ fn sasl(props: &ClientProps, out: &mut ClientProps) -> Result<(), KafkaError> {
             out.set("enable.sasl.oauthbearer.unsecure.jwt", "true")
                 .set("sasl.oauthbearer.config", config);
         }
+    }
+    Ok(())
+}
+
+/// OAUTHBEARER with the OAuth client credentials flow (KIP-768): the JAAS options
+/// `clientId`, `clientSecret`, `scope` and `extension_*`, and the token endpoint
+/// `sasl.oauthbearer.token.endpoint.url`, become librdkafka's OIDC settings (the group client
+/// reads the same ones).
+fn client_credentials(
+    props: &ClientProps,
+    entry: &JaasEntry,
+    out: &mut ClientProps,
+) -> Result<(), KafkaError> {
+    let (Some(id), Some(secret)) = (entry.option("clientId"), entry.option("clientSecret")) else {
+        return Err(invalid(
+            "sasl.jaas.config",
+            "OAuthBearerLoginModule needs both clientId and clientSecret for the client credentials flow",
+        ));
+    };
+    let Some(url) = get(props, "sasl.oauthbearer.token.endpoint.url") else {
+        return Err(invalid(
+            "sasl.oauthbearer.token.endpoint.url",
+            "missing: the client credentials flow (clientId, clientSecret) needs the token endpoint's URL",
+        ));
+    };
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(invalid(
+            "sasl.oauthbearer.token.endpoint.url",
+            format!(
+                "{url}: only http:// and https:// token endpoints are supported (not a token file)"
+            ),
+        ));
+    }
+    for (key, default) in [
+        ("sasl.oauthbearer.sub.claim.name", "sub"),
+        ("sasl.oauthbearer.scope.claim.name", "scope"),
+    ] {
+        if let Some(v) = get(props, key).filter(|v| *v != default) {
+            return Err(invalid(
+                key,
+                format!(
+                    "{v}: kconnect reads the token's standard claim ({default}); remove the key"
+                ),
+            ));
+        }
+    }
+    out.set("sasl.oauthbearer.method", "oidc")
+        .set("sasl.oauthbearer.client.id", id)
+        .set("sasl.oauthbearer.client.secret", secret)
+        .set("sasl.oauthbearer.token.endpoint.url", url);
+    if let Some(scope) = entry.option("scope") {
+        out.set("sasl.oauthbearer.scope", scope);
+    }
+    let extensions: Vec<String> = entry
+        .options
+        .iter()
+        .filter_map(|(k, v)| Some(format!("{}={v}", k.strip_prefix("extension_")?)))
+        .collect();
+    if !extensions.is_empty() {
+        out.set("sasl.oauthbearer.extensions", extensions.join(","));
     }
     Ok(())
 }
