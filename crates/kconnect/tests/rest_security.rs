@@ -47,6 +47,7 @@ fn curl(args: &[&str]) -> Result<Exchange, (Option<i32>, String)> {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    common::assert_no_secret("a REST answer", &text);
     if !out.status.success() {
         return Err((
             out.status.code(),

@@ -17,7 +17,7 @@ use serde_json::json;
 const RECORDS: usize = 200;
 
 /// Waits until the log holds a line containing every one of `needles`; returns that line.
-fn wait_log_line(k: &Kconnect, needles: &[&str], timeout: Duration) -> String {
+async fn wait_log_line(k: &Kconnect, needles: &[&str], timeout: Duration) -> String {
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(line) = k
@@ -32,7 +32,7 @@ fn wait_log_line(k: &Kconnect, needles: &[&str], timeout: Duration) -> String {
             "no log line with {needles:?}:\n{}",
             k.log()
         );
-        std::thread::sleep(Duration::from_millis(100));
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -112,12 +112,13 @@ async fn a_wrong_password_is_reported_and_the_task_recovers_once_it_is_fixed() {
         &k,
         &["SCRAM-SHA-512", "invalid credentials"],
         Duration::from_secs(30),
-    );
+    )
+    .await;
     assert!(line.contains("sasl_ssl://"), "{line}");
     // Observed over a few seconds, the client retries with a growing back-off: a handful
     // of lines, no flood, and the task is not restarted over and over.
     let window = Duration::from_secs(6);
-    std::thread::sleep(window);
+    tokio::time::sleep(window).await;
     let failures = count_lines(&k, "invalid credentials");
     assert!(
         failures <= 40,
@@ -182,10 +183,10 @@ async fn an_untrusted_broker_certificate_is_reported_and_a_fixed_trust_store_rec
         )
         .await;
     assert_eq!(status, 201, "{body}");
-    let line = wait_log_line(&k, &["certificate verify failed"], Duration::from_secs(30));
+    let line = wait_log_line(&k, &["certificate verify failed"], Duration::from_secs(30)).await;
     assert!(line.contains("ssl://"), "{line}");
     let window = Duration::from_secs(6);
-    std::thread::sleep(window);
+    tokio::time::sleep(window).await;
     let failures = count_lines(&k, "certificate verify failed");
     assert!(
         failures <= 40,

@@ -12,9 +12,32 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kconnect_testkit::{free_port, Broker};
+use kconnect_testkit::{free_port, Broker, JavaStores, TEST_PASSWORD};
 
 pub mod cluster;
+
+/// The secrets the tests configure (broker passwords, store passwords, REST passwords,
+/// values behind config providers). No REST answer and no log of any test may contain one:
+/// [`Kconnect`] checks every answer its helpers receive and its log when it is dropped.
+pub const TEST_SECRETS: &[&str] = &[
+    TEST_PASSWORD,
+    JavaStores::STORE_PASSWORD,
+    JavaStores::KEY_PASSWORD,
+    "rest-secret-7c41",
+    "late-secret-90d2",
+    "tok-5f1d0e",
+    "app-secret-5e2c",
+];
+
+/// Fails the test if `text` holds one of [`TEST_SECRETS`].
+pub fn assert_no_secret(what: &str, text: &str) {
+    for secret in TEST_SECRETS {
+        assert!(
+            !text.contains(secret),
+            "{what} shows the secret {secret}:\n{text}"
+        );
+    }
+}
 
 /// A working directory with a worker file and a running (or finished) kconnect process.
 pub struct Kconnect {
@@ -179,7 +202,12 @@ impl Kconnect {
         let url = format!("http://127.0.0.1:{}{path}", self.port);
         let resp = reqwest::get(&url).await.unwrap();
         let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+        let text = resp.text().await.unwrap_or_default();
+        assert_no_secret(&format!("the answer to {url}"), &text);
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
     }
 
     /// Waits until the REST API answers `GET /`.
@@ -202,6 +230,9 @@ impl Drop for Kconnect {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
+        }
+        if !std::thread::panicking() {
+            assert_no_secret(&format!("the log in {}", self.dir.display()), &self.log());
         }
     }
 }
@@ -282,6 +313,7 @@ impl Kconnect {
             .get("location")
             .map(|l| l.to_str().unwrap().to_string());
         let text = resp.text().await.unwrap();
+        assert_no_secret(&format!("the answer to {url}"), &text);
         let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
         Reply {
             status,
