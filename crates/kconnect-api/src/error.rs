@@ -80,6 +80,13 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
+/// What separates an error's own message from the text of its cause, as Java prints a
+/// chained exception (`DataException: ...` then `Caused by: ...`). An error whose Java
+/// counterpart carries its detail in a cause writes it after this separator:
+/// [`ConnectError::java_message`] is then what Java's `getMessage()` returns, and the whole
+/// text what a Java stack trace shows.
+pub const CAUSE_SEPARATOR: &str = "\nCaused by: ";
+
 /// The error type of every plugin operation. Each variant maps to the Java exception class a
 /// Kafka Connect user would see, which also appears in dead letter queue headers.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -132,6 +139,16 @@ impl ConnectError {
         }
     }
 
+    /// The message Java's exception would return from `getMessage()`: the text before the
+    /// cause ([`CAUSE_SEPARATOR`]), if there is one. Dead letter queue headers carry it.
+    pub fn java_message(&self) -> String {
+        let text = self.to_string();
+        match text.split_once(CAUSE_SEPARATOR) {
+            Some((message, _)) => message.to_string(),
+            None => text,
+        }
+    }
+
     /// The exception's simple class name (e.g. `DataException`).
     pub fn java_simple_class(&self) -> &'static str {
         let full = self.java_class();
@@ -148,6 +165,14 @@ impl From<std::io::Error> for ConnectError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_java_message_stops_at_the_cause() {
+        let e = ConnectError::data(format!("Converting failed: {CAUSE_SEPARATOR}x.Y: detail"));
+        assert_eq!(e.java_message(), "Converting failed: ");
+        assert!(e.to_string().ends_with("Caused by: x.Y: detail"));
+        assert_eq!(ConnectError::other("plain").java_message(), "plain");
+    }
 
     #[test]
     fn prefixing_renames_the_key_everywhere() {

@@ -63,12 +63,41 @@ pub fn java() -> PathBuf {
 
 /// A `java` command on Kafka's classpath, logging to stderr at WARN.
 pub fn kafka_java(main_class: &str) -> Command {
+    java_on(&classpath(), main_class, "WARN")
+}
+
+const CONNECT_VERSION_FILE: &str = include_str!("../../../scripts/java-connect/version");
+
+/// The Java Kafka Connect version the compat tests run (`scripts/java-connect/version`).
+pub fn java_connect_version() -> &'static str {
+    CONNECT_VERSION_FILE.trim()
+}
+
+/// The classpath of Java Kafka Connect's jars.
+///
+/// # Panics
+/// If they are not installed (the message says to run `scripts/setup`).
+pub fn java_connect_classpath() -> String {
+    let libs = cache_dir()
+        .join(format!("java-connect-{}", java_connect_version()))
+        .join("libs");
+    assert!(
+        libs.join(".complete").exists(),
+        "Java Kafka Connect {} is not installed in {}: run scripts/setup",
+        java_connect_version(),
+        libs.display()
+    );
+    format!("{}/*", libs.display())
+}
+
+/// A `java` command on `classpath`, logging to stderr at `level` (log4j's names).
+pub fn java_on(classpath: &str, main_class: &str, level: &str) -> Command {
     let mut cmd = Command::new(java());
     cmd.arg("-cp")
-        .arg(classpath())
+        .arg(classpath)
         .arg("-Xshare:auto")
         .arg("-XX:TieredStopAtLevel=1")
-        .arg("-Dlog4j2.level=WARN")
+        .arg(format!("-Dlog4j2.level={level}"))
         .arg(main_class);
     cmd
 }

@@ -5,6 +5,7 @@
 mod broker;
 mod broker_config;
 mod failure_log;
+mod java_connect;
 pub mod kafka_dist;
 mod oauth;
 mod shared;
@@ -13,6 +14,7 @@ mod topics;
 
 pub use broker::Broker;
 pub use broker_config::{Listener, Ports, SASL_MECHANISMS};
+pub use java_connect::JavaConnect;
 pub use kafka_dist::{TEST_PASSWORD, TEST_USER};
 pub use oauth::TokenEndpoint;
 pub use tls::{JavaStores, TlsFiles};

@@ -52,7 +52,8 @@ impl TopicReader {
     }
 
     /// Reads every partition of `topic` until at least `expected` records arrived or
-    /// `timeout` passed; returns what was read, in partition then offset order.
+    /// `timeout` passed (a topic that does not exist yet is waited for); returns what was
+    /// read, in partition then offset order.
     pub fn read(
         &self,
         topic: &str,
@@ -85,6 +86,13 @@ impl TopicReader {
                         .unwrap_or_default(),
                     timestamp: m.timestamp().to_millis(),
                 }),
+                // A topic the producer side has not created yet: keep waiting for it.
+                Some(Err(e))
+                    if e.rdkafka_error_code()
+                        == Some(kconnect_kafka::rdkafka::types::RDKafkaErrorCode::UnknownTopicOrPartition) =>
+                {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
                 Some(Err(e)) => panic!("reading {topic}: {e}"),
                 None => {}
             }

@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use crate::failure::{Failure, Res};
+use kconnect_api::CAUSE_SEPARATOR;
 
 mod strings;
 
@@ -91,10 +92,13 @@ impl<'a> Lexer<'a> {
         self.pos = pos;
     }
 
-    /// A syntax error at the current position, worded like Connect's wrapper of Jackson's.
+    /// A syntax error at the current position, worded like Connect's wrapper of Jackson's:
+    /// Java's `DataException` carries only the first sentence; the parser's detail is its
+    /// cause, a `SerializationException`.
     pub(crate) fn error(&self, what: &str) -> Failure {
         Failure::new(format!(
             "Converting byte[] to Kafka Connect data failed due to serialization error: \
+             {CAUSE_SEPARATOR}org.apache.kafka.common.errors.SerializationException: \
              {what} at byte offset {}",
             self.pos
         ))

@@ -80,7 +80,10 @@ pub fn context_headers(task: &TaskId, failure: &Failure, origin: Origin<'_>) -> 
     push(ERROR_HEADER_STAGE, text(failure.stage.name()));
     push(ERROR_HEADER_EXECUTING_CLASS, text(&failure.class));
     push(ERROR_HEADER_EXCEPTION, text(failure.error.java_class()));
-    push(ERROR_HEADER_EXCEPTION_MESSAGE, text(&failure.error));
+    push(
+        ERROR_HEADER_EXCEPTION_MESSAGE,
+        text(failure.error.java_message()),
+    );
     push(
         ERROR_HEADER_EXCEPTION_STACK_TRACE,
         text(trace(&failure.error)),
