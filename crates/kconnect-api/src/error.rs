@@ -149,11 +149,47 @@ impl ConnectError {
         }
     }
 
+    /// The same error with each `secret` of `replacements` replaced by its stand-in wherever
+    /// the text shows it (config providers use this to put placeholders back in place of
+    /// the values they resolved to).
+    pub fn redacted(self, replacements: &[(String, String)]) -> Self {
+        if replacements.is_empty() {
+            return self;
+        }
+        let clean = |text: String| redact_text(text, replacements);
+        match self {
+            Self::Data(m) => Self::Data(clean(m)),
+            Self::Config(c) => Self::Config(ConfigError {
+                key: c.key,
+                value: c.value.map(clean),
+                reason: clean(c.reason),
+            }),
+            Self::Retriable(m) => Self::Retriable(clean(m)),
+            Self::NotFound(m) => Self::NotFound(clean(m)),
+            Self::IllegalArgument(m) => Self::IllegalArgument(clean(m)),
+            Self::Other(m) => Self::Other(clean(m)),
+        }
+    }
+
     /// The exception's simple class name (e.g. `DataException`).
     pub fn java_simple_class(&self) -> &'static str {
         let full = self.java_class();
         full.rsplit('.').next().unwrap_or(full)
     }
+}
+
+/// `text` with each `(secret, stand-in)` pair's secret replaced (longest secrets first, so a
+/// secret containing another is replaced whole).
+pub fn redact_text(mut text: String, replacements: &[(String, String)]) -> String {
+    let mut ordered: Vec<&(String, String)> =
+        replacements.iter().filter(|(s, _)| !s.is_empty()).collect();
+    ordered.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+    for (secret, stand_in) in ordered {
+        if text.contains(secret.as_str()) {
+            text = text.replace(secret.as_str(), stand_in);
+        }
+    }
+    text
 }
 
 impl From<std::io::Error> for ConnectError {
@@ -165,6 +201,26 @@ impl From<std::io::Error> for ConnectError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redaction_replaces_secrets_in_every_kind_of_error() {
+        let pairs = vec![
+            ("hunter2".to_string(), "${file:/s:pw}".to_string()),
+            ("hunter".to_string(), "${x}".to_string()),
+        ];
+        let e = ConnectError::Config(ConfigError::invalid("k", "hunter2", "bad hunter2"))
+            .redacted(&pairs);
+        assert_eq!(
+            e.to_string(),
+            "Invalid value ${file:/s:pw} for configuration k: bad ${file:/s:pw}"
+        );
+        assert_eq!(
+            ConnectError::other("x hunter2 y")
+                .redacted(&pairs)
+                .to_string(),
+            "x ${file:/s:pw} y"
+        );
+    }
 
     #[test]
     fn the_java_message_stops_at_the_cause() {

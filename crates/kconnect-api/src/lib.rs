@@ -16,7 +16,7 @@ pub mod value;
 
 pub use config::{config_map, ConfigDef, ConfigMap};
 pub use decimal::Decimal;
-pub use error::{ConfigError, ConnectError, ConnectResult, CAUSE_SEPARATOR};
+pub use error::{redact_text, ConfigError, ConnectError, ConnectResult, CAUSE_SEPARATOR};
 pub use header::{Header, Headers};
 pub use record::{ConnectRecord, SinkRecord, SourceRecord, TimestampType, TopicPartition};
 pub use schema::{Field, Schema, SchemaBuilder, SchemaRef, SchemaType};

@@ -99,6 +99,14 @@ pub async fn run(
     let config = WorkerConfig::parse(props)
         .map_err(|e| StartupError::Config(format!("{}: {e}", worker_file.display())))?;
     let distributed = DistributedConfig::parse(&config.props).map_err(config_error)?;
+    if config.rest.authenticates() && distributed.protocol != ConnectProtocol::Sessioned {
+        // The internal endpoints are exempt from authentication because the session key
+        // signs them; without it they would accept anyone's task configurations.
+        return Err(config_error(format!(
+            "connect.protocol={}: with REST authentication (rest.extension.classes) the group must use the sessioned protocol (the default), whose request signatures protect the internal endpoints that authentication exempts",
+            format!("{:?}", distributed.protocol).to_ascii_lowercase()
+        )));
+    }
     let worker_clients: std::collections::BTreeMap<String, String> = config
         .props
         .iter()

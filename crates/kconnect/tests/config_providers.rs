@@ -139,6 +139,35 @@ async fn standalone_resolves_placeholders_for_tasks_and_stores_them_unresolved()
     assert_eq!(body["config"]["file"], connector(&s)["file"], "{body}");
     assert_delivered(&broker, &topic, &k);
     assert_rest_unresolved(&k, "src", &s).await;
+
+    // Configurations that fail with a resolved value in them: the errors show the
+    // placeholder (the helpers fail the test if an answer holds the secret).
+    let token = format!("${{file:{}:token}}", s.properties);
+    for bad in [
+        json!({"name": "no-class", "config": {"secret.token": token}}),
+        json!({"name": "bad-max", "config": {"connector.class": "FileStreamSource", "topic": "t", "tasks.max": token}}),
+        json!({"name": "bad-class", "config": {"connector.class": token, "topic": "t"}}),
+    ] {
+        let (status, body) = k.call("POST", "/connectors", Some(bad.clone())).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        let text = body.to_string();
+        assert!(
+            text.contains("${file:")
+                || text.contains(
+                    "the value resolved from the config provider reference failed validation"
+                ),
+            "{bad}: {body}"
+        );
+    }
+    let (status, body) = k
+        .call(
+            "PUT",
+            "/connector-plugins/FileStreamSource/config/validate",
+            Some(json!({"name": "bad-max", "connector.class": "FileStreamSource", "topic": "t", "tasks.max": token})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["error_count"], 1, "{body}");
     assert_eq!(k.stop(), Some(0), "{}", k.log());
 
     let stored =

@@ -131,3 +131,33 @@ async fn the_principal_policy_allows_only_identity_overrides() {
     assert_eq!(code, 201, "{body}");
     assert_eq!(k.stop(), Some(0), "{}", k.log());
 }
+
+#[test]
+fn rest_authentication_needs_the_sessioned_protocol() {
+    let broker = Broker::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = dir.path().join("credentials.properties");
+    std::fs::write(&credentials, "alice=wonderland\n").unwrap();
+    let jaas = dir.path().join("jaas.conf");
+    std::fs::write(
+        &jaas,
+        format!(
+            "KafkaConnect {{ org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required file=\"{}\"; }};",
+            credentials.display()
+        ),
+    )
+    .unwrap();
+    let (code, out) = exit_with(
+        &broker,
+        "distributed",
+        &format!(
+            "connect.protocol=compatible\nrest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension\nkconnect.rest.jaas.config.file={}\n",
+            jaas.display()
+        ),
+    );
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("connect.protocol=compatible") && out.contains("sessioned"),
+        "{out}"
+    );
+}

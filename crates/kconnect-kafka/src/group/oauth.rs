@@ -19,6 +19,8 @@ pub(crate) struct TokenSource {
     client_id: String,
     client_secret: String,
     scope: Option<String>,
+    /// SASL extensions (`extension_<name>` JAAS options), sent with the token.
+    extensions: Vec<(String, String)>,
     cached: Mutex<Option<(String, Instant)>>,
 }
 
@@ -76,8 +78,26 @@ impl TokenSource {
             client_id: client_id.to_string(),
             client_secret: client_secret.to_string(),
             scope: scope.map(str::to_string),
+            extensions: Vec::new(),
             cached: Mutex::new(None),
         }
+    }
+
+    /// The same source, sending `extensions` (librdkafka's `sasl.oauthbearer.extensions`,
+    /// `k=v,k=v`) with each token.
+    pub(crate) fn with_extensions(mut self, extensions: Option<&str>) -> Self {
+        self.extensions = extensions
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        self
+    }
+
+    /// The SASL extensions to send with the token.
+    pub(crate) fn extensions(&self) -> &[(String, String)] {
+        &self.extensions
     }
 
     /// The client id (for messages).
@@ -103,12 +123,10 @@ impl TokenSource {
             .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|e| format!("cannot create an HTTP client: {e}"))?;
-        // Java URL-encodes the id and secret before joining them for Basic authentication.
-        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
-            "{}:{}",
-            form(&self.client_id),
-            form(&self.client_secret)
-        ));
+        // Java sends the id and secret as they are (by default: without
+        // sasl.oauthbearer.header.urlencode, which kconnect refuses), as librdkafka does.
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", self.client_id, self.client_secret));
         let mut body = "grant_type=client_credentials".to_string();
         if let Some(scope) = &self.scope {
             body.push_str(&format!("&scope={}", form(scope)));

@@ -26,8 +26,11 @@ pub(crate) enum Credentials {
     /// OAUTHBEARER with tokens from an OAuth token endpoint (client credentials); turned into
     /// [`Credentials::Bearer`] before each exchange.
     TokenEndpoint(std::sync::Arc<TokenSource>),
-    /// OAUTHBEARER with this token.
-    Bearer { token: String },
+    /// OAUTHBEARER with this token and these SASL extensions.
+    Bearer {
+        token: String,
+        extensions: Vec<(String, String)>,
+    },
 }
 
 impl std::fmt::Debug for Credentials {
@@ -68,6 +71,7 @@ impl Credentials {
         match self {
             Self::TokenEndpoint(source) => Ok(Self::Bearer {
                 token: source.token().await?,
+                extensions: source.extensions().to_vec(),
             }),
             other => Ok(other.clone()),
         }
@@ -250,10 +254,15 @@ impl Exchange {
                     format!("n,,\u{1}auth=Bearer {token}\u{1}\u{1}").into_bytes(),
                 ))
             }
-            (State::Start, Credentials::Bearer { token }) => {
+            (State::Start, Credentials::Bearer { token, extensions }) => {
                 self.state = State::Sent;
+                // RFC 7628: key=value pairs after the token, each ended by ^A.
+                let extra: String = extensions
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}\u{1}"))
+                    .collect();
                 Ok(Step::Send(
-                    format!("n,,\u{1}auth=Bearer {token}\u{1}\u{1}").into_bytes(),
+                    format!("n,,\u{1}auth=Bearer {token}\u{1}{extra}\u{1}").into_bytes(),
                 ))
             }
             (State::Start, Credentials::TokenEndpoint(_)) => {

@@ -100,7 +100,8 @@ impl ConnectionSecurity {
                         setting("sasl.oauthbearer.client.id"),
                         setting("sasl.oauthbearer.client.secret"),
                         t.get("sasl.oauthbearer.scope"),
-                    ),
+                    )
+                    .with_extensions(t.get("sasl.oauthbearer.extensions")),
                 )))
             } else if mechanism == "OAUTHBEARER" {
                 let config = t.get("sasl.oauthbearer.config").unwrap_or_default();

@@ -49,6 +49,7 @@ const TRANSLATED: &[&str] = &[
     "sasl.oauthbearer.token.endpoint.url",
     "sasl.oauthbearer.scope.claim.name",
     "sasl.oauthbearer.sub.claim.name",
+    "sasl.oauthbearer.header.urlencode",
 ];
 
 /// Java's login callback handler for OAUTHBEARER client credentials (Kafka 3.x and 4.x
@@ -235,6 +236,14 @@ fn client_credentials(
             format!(
                 "{url}: only http:// and https:// token endpoints are supported (not a token file)"
             ),
+        ));
+    }
+    if get(props, "sasl.oauthbearer.header.urlencode")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
+        return Err(invalid(
+            "sasl.oauthbearer.header.urlencode",
+            "true: librdkafka sends the client id and secret as they are (Java's default); remove the key",
         ));
     }
     for (key, default) in [

@@ -24,6 +24,13 @@ pub enum OverridePolicy {
     All,
 }
 
+/// Client settings no connector may override, whatever the policy: URLs the worker would
+/// send requests (with credentials) to.
+const WORKER_ONLY: &[&str] = &[
+    "sasl.oauthbearer.token.endpoint.url",
+    "sasl.oauthbearer.jwks.endpoint.url",
+];
+
 impl OverridePolicy {
     /// The policy named by the worker setting: an alias or Java's class name.
     pub fn parse(value: Option<&str>) -> Result<Self, ConfigError> {
@@ -79,6 +86,12 @@ impl OverridePolicy {
             .keys()
             .filter_map(|key| {
                 let client_key = PREFIXES.iter().find_map(|p| key.strip_prefix(p))?;
+                if WORKER_ONLY.contains(&client_key) {
+                    return Some((
+                        key.clone(),
+                        format!("'{client_key}' may only be set in the worker configuration: a connector configuration must not make the worker send requests to URLs of its choosing (Java 4 requires such URLs to be allow-listed on the worker)"),
+                    ));
+                }
                 (!self.allows(client_key)).then(|| {
                     (
                         key.clone(),
@@ -97,6 +110,17 @@ impl OverridePolicy {
 mod tests {
     use super::*;
     use kconnect_api::config_map;
+
+    #[test]
+    fn token_endpoints_cannot_be_overridden_under_any_policy() {
+        let props = config_map(&[(
+            "producer.override.sasl.oauthbearer.token.endpoint.url",
+            "http://169.254.169.254/",
+        )]);
+        let v = OverridePolicy::All.violations(&props);
+        assert_eq!(v.len(), 1);
+        assert!(v[0].1.contains("worker configuration"), "{}", v[0].1);
+    }
 
     #[test]
     fn names_and_class_names() {

@@ -22,6 +22,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+#[cfg(doc)]
+use kconnect_api::ConnectError;
 use kconnect_api::{ConfigError, ConfigMap};
 use regex::Regex;
 
@@ -304,6 +306,37 @@ impl ConfigProviders {
             out.insert(k.clone(), v);
         }
         Ok(out)
+    }
+
+    /// What to put back in messages about `raw` once it is resolved: each value a
+    /// placeholder resolves to (and each resolved setting as a whole) paired with the text
+    /// written in its place. Errors and traces pass through [`ConnectError::redacted`] with
+    /// these, so a resolved secret never reaches REST or the log.
+    pub fn redactions(&self, raw: &ConfigMap) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if self.is_empty() {
+            return out;
+        }
+        for (key, written) in raw.iter() {
+            let found = placeholders(written);
+            if found.is_empty() {
+                continue;
+            }
+            for p in &found {
+                let text = &written[p.span.clone()];
+                if let Ok(value) = self.resolve_value(key, text) {
+                    if value != text && !value.is_empty() {
+                        out.push((value, text.to_string()));
+                    }
+                }
+            }
+            if let Ok(value) = self.resolve_value(key, written) {
+                if value != *written && !value.is_empty() {
+                    out.push((value, written.clone()));
+                }
+            }
+        }
+        out
     }
 
     /// A connector or task configuration with its placeholders resolved.

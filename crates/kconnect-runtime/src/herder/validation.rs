@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use kconnect_api::config::{
     with_prefix, ConfigDef, ConfigKey, ConfigType, ConfigValueReport, Importance, Width,
 };
-use kconnect_api::{ConfigError, ConfigMap};
+use kconnect_api::{redact_text, ConfigError, ConfigMap};
 
 use super::{ConfigInfo, ConfigInfos, ConfigKeyInfo, ConfigValueInfo, HerderError, HerderResult};
 use crate::config::connector::{sink_def, source_def};
@@ -260,10 +260,19 @@ pub fn validate_written(
         .providers
         .resolve(&raw)
         .map_err(|e| HerderError::BadRequest(e.to_string()))?;
-    let mut infos = validate(registry, &resolved, worker.override_policy)?;
+    let redactions = worker.providers.redactions(&raw);
+    let mut infos = validate(registry, &resolved, worker.override_policy).map_err(|e| match e {
+        HerderError::BadRequest(m) => HerderError::BadRequest(redact_text(m, &redactions)),
+        other => other,
+    })?;
     let mut error_count = 0;
     for info in &mut infos.configs {
         if let Some(value) = info.value.as_mut() {
+            // Messages about other keys (a transformation's, the connector's own checks)
+            // may quote a resolved value too.
+            for e in &mut value.errors {
+                *e = redact_text(std::mem::take(e), &redactions);
+            }
             let written = raw.get(&value.name);
             if written.is_some() && written != resolved.get(&value.name) {
                 if value.value.as_deref() != Some("[hidden]") {

@@ -169,10 +169,15 @@ impl RestServerConfig {
         })
     }
 
-    /// `router` with the layers in Java's order: CORS outermost (a preflight is answered
-    /// without credentials), then the extra response headers (on every response,
-    /// authentication failures included), then authentication. `cors` is false for the
-    /// admin listeners, as in Java.
+    /// Whether the REST API asks for credentials (Basic authentication).
+    pub fn authenticates(&self) -> bool {
+        self.auth.is_some()
+    }
+
+    /// `router` with the layers in Java's order: the extra response headers outermost (on
+    /// every response, preflight and authentication failures included), then CORS (a
+    /// preflight is answered without credentials), then authentication. `cors` is false for
+    /// the admin listeners, as in Java.
     fn layered(&self, mut router: Router, cors: bool) -> Router {
         if let Some(auth) = &self.auth {
             router = router.layer(axum::middleware::from_fn_with_state(
@@ -180,16 +185,16 @@ impl RestServerConfig {
                 super::basic_auth::require,
             ));
         }
-        if !self.headers.is_empty() {
-            router = router.layer(axum::middleware::from_fn_with_state(
-                self.headers.clone(),
-                super::response_headers::apply,
-            ));
-        }
         if let (true, Some(c)) = (cors, &self.cors) {
             router = router.layer(axum::middleware::from_fn_with_state(
                 c.clone(),
                 super::cors::apply,
+            ));
+        }
+        if !self.headers.is_empty() {
+            router = router.layer(axum::middleware::from_fn_with_state(
+                self.headers.clone(),
+                super::response_headers::apply,
             ));
         }
         router

@@ -26,6 +26,8 @@ use tokio_openssl::SslStream;
 
 /// How long a client may take to finish the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most TLS handshakes in progress at once on one listener (more connections wait).
+pub const MAX_HANDSHAKES: usize = 256;
 
 /// `ssl.client.auth`: whether the server asks clients for certificates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +178,9 @@ impl TlsSettings {
         b.set_private_key(&key).map_err(fail)?;
         b.check_private_key().map_err(fail)?;
         if self.client_auth != ClientAuth::None {
+            // Without a trust store, client certificates are checked against the system's
+            // CAs (Java uses the JVM's default trust store).
+            b.set_default_verify_paths().map_err(fail)?;
             if let Some(pem) = &self.ca_pem {
                 let mut store = X509StoreBuilder::new().map_err(fail)?;
                 for cert in X509::stack_from_pem(pem.as_bytes()).map_err(fail)? {
@@ -272,26 +277,36 @@ pub struct TlsListener {
 }
 
 impl TlsListener {
-    /// Serves TLS on `tcp` with `acceptor`.
+    /// Serves TLS on `tcp` with `acceptor`. At most [`MAX_HANDSHAKES`] handshakes run at a
+    /// time; the accept loop (and the port) end when this listener is dropped.
     pub fn new(tcp: TcpListener, acceptor: SslAcceptor) -> io::Result<Self> {
         let local = tcp.local_addr()?;
         let (tx, incoming) = mpsc::channel(64);
         let acceptor = Arc::new(acceptor);
+        let handshakes = Arc::new(tokio::sync::Semaphore::new(MAX_HANDSHAKES));
         tokio::spawn(async move {
             loop {
-                let (socket, peer) = match tcp.accept().await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        tracing::warn!("REST listener {local}: accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        continue;
-                    }
+                let permit = tokio::select! {
+                    _ = tx.closed() => return,
+                    permit = handshakes.clone().acquire_owned() => match permit {
+                        Ok(p) => p,
+                        Err(_) => return,
+                    },
                 };
-                if tx.is_closed() {
-                    return;
-                }
+                let (socket, peer) = tokio::select! {
+                    _ = tx.closed() => return,
+                    accepted = tcp.accept() => match accepted {
+                        Ok(c) => c,
+                        Err(e) => {
+                            tracing::warn!("REST listener {local}: accept failed: {e}");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            continue;
+                        }
+                    },
+                };
                 let (acceptor, tx) = (acceptor.clone(), tx.clone());
                 tokio::spawn(async move {
+                    let _permit = permit;
                     let handshake = async {
                         let ssl =
                             openssl::ssl::Ssl::new(acceptor.context()).map_err(io::Error::other)?;

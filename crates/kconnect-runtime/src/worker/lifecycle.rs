@@ -130,6 +130,23 @@ impl Worker {
     }
 
     async fn start_instance(&self, name: &str, entry: &mut ConnectorEntry) -> ConnectResult<()> {
+        let redactions = self.config.providers.redactions(&entry.config.raw);
+        self.start_instance_resolved(name, entry)
+            .await
+            .map_err(|e| e.redacted(&redactions))
+    }
+
+    /// Starts the instance with its configuration resolved again (a secret changed behind a
+    /// placeholder takes effect at the next start, as in Java).
+    async fn start_instance_resolved(
+        &self,
+        name: &str,
+        entry: &mut ConnectorEntry,
+    ) -> ConnectResult<()> {
+        if !self.config.providers.is_empty() {
+            let (config, _) = self.resolve(&entry.config.raw)?;
+            entry.config = config;
+        }
         let context = Arc::new(WorkerConnectorContext::new(
             name,
             self.status.clone(),

@@ -259,6 +259,16 @@ impl Worker {
         &self,
         props: &ConfigMap,
     ) -> ConnectResult<(ConnectorConfig, ConnectorFactory)> {
+        let redactions = self.config.providers.redactions(props);
+        self.validate_resolved(props)
+            .await
+            .map_err(|e| e.redacted(&redactions))
+    }
+
+    async fn validate_resolved(
+        &self,
+        props: &ConfigMap,
+    ) -> ConnectResult<(ConnectorConfig, ConnectorFactory)> {
         let (config, factory) = self.resolve(props)?;
         let props = &config.props;
         let what = format!("Connector {}: validate()", config.name());
@@ -302,6 +312,14 @@ impl Worker {
     /// Config-provider placeholders are resolved here; the result remembers `props` as
     /// written.
     pub fn resolve(&self, raw: &ConfigMap) -> ConnectResult<(ConnectorConfig, ConnectorFactory)> {
+        self.resolve_unredacted(raw)
+            .map_err(|e| e.redacted(&self.config.providers.redactions(raw)))
+    }
+
+    fn resolve_unredacted(
+        &self,
+        raw: &ConfigMap,
+    ) -> ConnectResult<(ConnectorConfig, ConnectorFactory)> {
         let props = &self
             .config
             .providers

@@ -166,7 +166,14 @@ impl Worker {
                         },
                     );
                 }
-                Err(e) => self.status.put_task(&id, State::Failed, Some(trace(&e))),
+                Err(e) => {
+                    // The runner was built from resolved configurations: no resolved
+                    // value may reach the status.
+                    let mut redactions = self.config.providers.redactions(&config);
+                    redactions.extend(self.config.providers.redactions(&entry.config.raw));
+                    let e = e.redacted(&redactions);
+                    self.status.put_task(&id, State::Failed, Some(trace(&e)))
+                }
             }
         }
     }

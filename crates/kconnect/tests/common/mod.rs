@@ -26,7 +26,7 @@ pub const TEST_SECRETS: &[&str] = &[
     "rest-secret-7c41",
     "late-secret-90d2",
     "tok-5f1d0e",
-    "app-secret-5e2c",
+    "app+secret/5e2c=",
 ];
 
 /// Fails the test if `text` holds one of [`TEST_SECRETS`].
