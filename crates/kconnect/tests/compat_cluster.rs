@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use common::cluster::wait_healthy;
-use common::{append_lines, Kconnect};
+use common::{append_lines, read_distinct, Kconnect};
 use kconnect_testkit::{unique, Broker, JavaConnect, TopicReader};
 use serde_json::{json, Value};
 
@@ -158,23 +158,15 @@ async fn a_java_worker_and_kconnect_workers_share_one_cluster() {
     let mut duplicates = 0;
     for (_, topic) in &inputs {
         // Lines sent again after the restart (from the last committed offset) count toward
-        // the total: read until every distinct line is there.
-        let mut expected = 150;
-        let (got, distinct) = loop {
-            let got = values(&broker, topic, expected);
-            let distinct: BTreeSet<String> = got.iter().cloned().collect();
-            if distinct.len() == 150 || got.len() < expected {
-                break (got, distinct);
-            }
-            expected = got.len() + 1;
-        };
+        // what is read: read until every distinct line is there.
+        let (distinct, dup) = read_distinct(&broker, topic, 150);
         assert_eq!(
-            distinct.len(),
+            distinct,
             150,
             "{topic}: lines lost\n{}",
             all_logs(&java, &workers)
         );
-        duplicates += got.len() - distinct.len();
+        duplicates += dup;
     }
     eprintln!("after the Java worker was killed: owners {owners:?}, {duplicates} duplicate lines (at-least-once window)");
 
@@ -248,17 +240,9 @@ async fn a_java_worker_and_kconnect_workers_share_one_cluster() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     for (_, topic) in &inputs {
-        let mut expected = 200;
-        let distinct = loop {
-            let got = values(&broker, topic, expected);
-            let distinct: BTreeSet<String> = got.iter().cloned().collect();
-            if distinct.len() == 200 || got.len() < expected {
-                break distinct;
-            }
-            expected = got.len() + 1;
-        };
+        let (distinct, _) = read_distinct(&broker, topic, 200);
         assert_eq!(
-            distinct.len(),
+            distinct,
             200,
             "{topic}: lines lost\n{}",
             both(&java2, &workers)

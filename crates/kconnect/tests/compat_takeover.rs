@@ -7,32 +7,13 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::cluster::wait_healthy;
-use common::Kconnect;
-use kconnect_testkit::{unique, Broker, JavaConnect, TopicReader};
+use common::{read_distinct, Kconnect};
+use kconnect_testkit::{unique, Broker, JavaConnect};
 use serde_json::json;
-
-/// Reads `topic` until it holds `distinct` different lines (or nothing more arrives);
-/// returns (distinct lines, duplicates).
-fn distinct_lines(broker: &Broker, topic: &str, distinct: usize) -> (usize, usize) {
-    let mut expected = distinct;
-    loop {
-        let got: Vec<String> = TopicReader::new(broker)
-            .read(topic, 1, expected, Duration::from_secs(60))
-            .iter()
-            .map(|r| String::from_utf8_lossy(r.value.as_deref().unwrap_or_default()).into_owned())
-            .collect();
-        let set: BTreeSet<&String> = got.iter().collect();
-        if set.len() >= distinct || got.len() < expected {
-            return (set.len(), got.len() - set.len());
-        }
-        expected = got.len() + 1;
-    }
-}
 
 /// Appends lines `from..from + count`, ASCII only: Java's FileStreamSource counts its
 /// position in characters but skips bytes when it resumes, so with multi-byte characters a
@@ -101,14 +82,14 @@ async fn standalone_offsets_files_are_continued_both_ways() {
             )
             .unwrap();
             k.start(&[&connector]);
-            let seen = distinct_lines(&broker, &topic, total);
+            let seen = read_distinct(&broker, &topic, total);
             assert_eq!(k.stop(), Some(0), "{}", k.log());
             seen
         } else {
             let port = kconnect_testkit::free_port();
             let path = worker(&dir, port);
             let mut java = JavaConnect::standalone(&dir, &path, &[&connector]);
-            let seen = distinct_lines(&broker, &topic, total);
+            let seen = read_distinct(&broker, &topic, total);
             // Java commits its last offsets when it stops.
             java.stop();
             seen
@@ -194,7 +175,7 @@ async fn distributed_internal_topics_are_continued_both_ways() {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         for (_, _, topic) in &inputs {
-            let (distinct, dup) = distinct_lines(&broker, topic, total);
+            let (distinct, dup) = read_distinct(&broker, topic, total);
             assert_eq!(
                 distinct,
                 total,

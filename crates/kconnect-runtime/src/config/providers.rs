@@ -134,6 +134,23 @@ fn permitted(allowed: &Option<Vec<PathBuf>>, path: &str) -> bool {
     }
 }
 
+/// The path of a placeholder, if it has one and `allowed.paths` lets the provider read it
+/// (a refused path is logged: the placeholder stays unresolved, as in Java).
+fn usable_path<'a>(
+    provider: &str,
+    allowed: &Option<Vec<PathBuf>>,
+    path: Option<&'a str>,
+) -> Option<&'a str> {
+    let path = path.filter(|p| !p.is_empty())?;
+    if permitted(allowed, path) {
+        return Some(path);
+    }
+    tracing::warn!(
+        "config provider {provider}: the path {path} is not allowed to be accessed (allowed.paths); the placeholder is left unresolved"
+    );
+    None
+}
+
 impl ConfigProviders {
     /// Reads `config.providers` and each provider's class and parameters from the worker's
     /// properties. An unknown class or a bad parameter is an error naming the key.
@@ -203,15 +220,9 @@ impl ConfigProviders {
         };
         match p {
             Provider::File { allowed } => {
-                let Some(path) = path.filter(|p| !p.is_empty()) else {
+                let Some(path) = usable_path(provider, allowed, path) else {
                     return Ok(None);
                 };
-                if !permitted(allowed, path) {
-                    tracing::warn!(
-                        "config provider {provider}: the path {path} is not allowed to be accessed (allowed.paths); the placeholder is left unresolved"
-                    );
-                    return Ok(None);
-                }
                 if !files.contains_key(path) {
                     let file = std::fs::File::open(path)
                         .map_err(|e| format!("Could not read properties from file {path}: {e}"))?;
@@ -222,15 +233,9 @@ impl ConfigProviders {
                 Ok(files.get(path).and_then(|m| m.get(key)).cloned())
             }
             Provider::Directory { allowed } => {
-                let Some(dir) = path.filter(|p| !p.is_empty()) else {
+                let Some(dir) = usable_path(provider, allowed, path) else {
                     return Ok(None);
                 };
-                if !permitted(allowed, dir) {
-                    tracing::warn!(
-                        "config provider {provider}: the path {dir} is not allowed to be accessed (allowed.paths); the placeholder is left unresolved"
-                    );
-                    return Ok(None);
-                }
                 if !Path::new(dir).is_dir() {
                     tracing::warn!(
                         "config provider {provider}: the path {dir} is not a directory; the placeholder is left unresolved"

@@ -16,8 +16,11 @@ use std::time::Duration;
 
 use kconnect_api::{ConfigError, ConfigMap};
 use kconnect_kafka::ClientProps;
+use openssl::error::ErrorStack;
 use openssl::pkey::PKey;
-use openssl::ssl::{SslAcceptor, SslConnector, SslMethod, SslVerifyMode, SslVersion};
+use openssl::ssl::{
+    SslAcceptor, SslConnector, SslContextBuilder, SslMethod, SslVerifyMode, SslVersion,
+};
 use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::X509;
 use tokio::net::{TcpListener, TcpStream};
@@ -165,28 +168,14 @@ impl TlsSettings {
         let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).map_err(fail)?;
         b.set_min_proto_version(Some(SslVersion::TLS1_2))
             .map_err(fail)?;
-        let mut certs = X509::stack_from_pem(chain.as_bytes())
-            .map_err(fail)?
-            .into_iter();
-        if let Some(leaf) = certs.next() {
-            b.set_certificate(&leaf).map_err(fail)?;
-        }
-        for extra in certs {
-            b.add_extra_chain_cert(extra).map_err(fail)?;
-        }
-        let key = PKey::private_key_from_pem(key.as_bytes()).map_err(fail)?;
-        b.set_private_key(&key).map_err(fail)?;
+        set_identity(&mut b, chain, key).map_err(fail)?;
         b.check_private_key().map_err(fail)?;
         if self.client_auth != ClientAuth::None {
             // Without a trust store, client certificates are checked against the system's
             // CAs (Java uses the JVM's default trust store).
             b.set_default_verify_paths().map_err(fail)?;
             if let Some(pem) = &self.ca_pem {
-                let mut store = X509StoreBuilder::new().map_err(fail)?;
-                for cert in X509::stack_from_pem(pem.as_bytes()).map_err(fail)? {
-                    store.add_cert(cert).map_err(fail)?;
-                }
-                b.set_verify_cert_store(store.build()).map_err(fail)?;
+                set_trust(&mut b, pem).map_err(fail)?;
             }
             let mut mode = SslVerifyMode::PEER;
             if self.client_auth == ClientAuth::Required {
@@ -211,30 +200,38 @@ impl TlsSettings {
         b.set_min_proto_version(Some(SslVersion::TLS1_2))
             .map_err(fail)?;
         if let Some(pem) = &self.ca_pem {
-            let mut store = X509StoreBuilder::new().map_err(fail)?;
-            for cert in X509::stack_from_pem(pem.as_bytes()).map_err(fail)? {
-                store.add_cert(cert).map_err(fail)?;
-            }
-            b.set_verify_cert_store(store.build()).map_err(fail)?;
+            set_trust(&mut b, pem).map_err(fail)?;
         }
         if let Some((chain, key)) = &self.identity {
-            let mut certs = X509::stack_from_pem(chain.as_bytes())
-                .map_err(fail)?
-                .into_iter();
-            if let Some(leaf) = certs.next() {
-                b.set_certificate(&leaf).map_err(fail)?;
-            }
-            for extra in certs {
-                b.add_extra_chain_cert(extra).map_err(fail)?;
-            }
-            let key = PKey::private_key_from_pem(key.as_bytes()).map_err(fail)?;
-            b.set_private_key(&key).map_err(fail)?;
+            set_identity(&mut b, chain, key).map_err(fail)?;
         }
         Ok(ClientTls {
             connector: Arc::new(b.build()),
             verify_hostname: self.verify_hostname,
         })
     }
+}
+
+/// Presents the PEM `chain` (leaf first) with its `key`.
+fn set_identity(b: &mut SslContextBuilder, chain: &str, key: &str) -> Result<(), ErrorStack> {
+    let mut certs = X509::stack_from_pem(chain.as_bytes())?.into_iter();
+    if let Some(leaf) = certs.next() {
+        b.set_certificate(&leaf)?;
+    }
+    for extra in certs {
+        b.add_extra_chain_cert(extra)?;
+    }
+    let key = PKey::private_key_from_pem(key.as_bytes())?;
+    b.set_private_key(&key)
+}
+
+/// Trusts exactly the PEM certificates of `pem`.
+fn set_trust(b: &mut SslContextBuilder, pem: &str) -> Result<(), ErrorStack> {
+    let mut store = X509StoreBuilder::new()?;
+    for cert in X509::stack_from_pem(pem.as_bytes())? {
+        store.add_cert(cert)?;
+    }
+    b.set_verify_cert_store(store.build())
 }
 
 /// The client side of worker-to-worker TLS.

@@ -452,3 +452,24 @@ pub async fn produce(broker: &Broker, topic: &str, partition: i32, values: &[&st
         send.await.unwrap().unwrap();
     }
 }
+
+/// Reads `topic` (one partition) until it holds `distinct` different values, or nothing more
+/// arrives within a minute; returns (the number of different values, how many were read
+/// more than once). Records sent again after a restart count toward what is read, so this
+/// keeps reading past duplicates.
+pub fn read_distinct(broker: &Broker, topic: &str, distinct: usize) -> (usize, usize) {
+    let reader = kconnect_testkit::TopicReader::new(broker);
+    let mut expected = distinct;
+    loop {
+        let got: Vec<String> = reader
+            .read(topic, 1, expected, Duration::from_secs(60))
+            .iter()
+            .map(|r| String::from_utf8_lossy(r.value.as_deref().unwrap_or_default()).into_owned())
+            .collect();
+        let different: BTreeSet<&String> = got.iter().collect();
+        if different.len() >= distinct || got.len() < expected {
+            return (different.len(), got.len() - different.len());
+        }
+        expected = got.len() + 1;
+    }
+}
