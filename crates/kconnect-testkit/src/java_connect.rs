@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::kafka_dist::{java_connect_classpath, java_on};
 
@@ -67,24 +67,12 @@ impl JavaConnect {
     /// If it does not stop in time.
     pub fn stop(&mut self) -> Option<i32> {
         let mut child = self.child.take()?;
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                return status.code();
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "Java Kafka Connect did not stop within 60 s:\n{}",
-                    self.log()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        match crate::terminate(&mut child, Duration::from_secs(60)) {
+            Ok(code) => code,
+            Err(_) => panic!(
+                "Java Kafka Connect did not stop within 60 s:\n{}",
+                self.log()
+            ),
         }
     }
 

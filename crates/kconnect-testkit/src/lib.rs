@@ -40,3 +40,31 @@ pub fn unique(prefix: &str) -> String {
         .unwrap_or(0);
     format!("{prefix}-{}-{n}-{nanos:x}", std::process::id())
 }
+
+/// A process that did not exit in time after SIGTERM (it was then killed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DidNotStop;
+
+/// Sends SIGTERM to `child` and waits up to `within` for it to exit; returns its exit code
+/// (`None` when a signal ended it), or [`DidNotStop`] after killing it.
+pub fn terminate(
+    child: &mut std::process::Child,
+    within: std::time::Duration,
+) -> Result<Option<i32>, DidNotStop> {
+    let _ = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Ok(status.code());
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(DidNotStop);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

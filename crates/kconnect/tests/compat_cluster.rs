@@ -104,17 +104,7 @@ async fn a_java_worker_and_kconnect_workers_share_one_cluster() {
         } else {
             &workers[n / 2 % 2]
         };
-        let (status, body) = via
-            .call(
-                "POST",
-                "/connectors",
-                Some(json!({"name": name, "config": {
-                    "connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
-                    "file": input.display().to_string(),
-                    "topic": topic,
-                }})),
-            )
-            .await;
+        let (status, body) = via.create_file_source(&name, &input, &topic).await;
         assert_eq!(status, 201, "{body}\n{}", all_logs(&java, &workers));
         names.push(name);
         inputs.push((input, topic));

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use common::cluster::wait_healthy;
 use common::{read_distinct, Kconnect};
 use kconnect_testkit::{unique, Broker, JavaConnect};
-use serde_json::json;
 
 /// Appends lines `from..from + count`, ASCII only: Java's FileStreamSource counts its
 /// position in characters but skips bytes when it resumes, so with multi-byte characters a
@@ -138,17 +137,7 @@ async fn distributed_internal_topics_are_continued_both_ways() {
         wait_healthy(&k).await;
         if round == 0 {
             for (name, input, topic) in &inputs {
-                let (status, body) = k
-                    .call(
-                        "POST",
-                        "/connectors",
-                        Some(json!({"name": name, "config": {
-                            "connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
-                            "file": input.display().to_string(),
-                            "topic": topic,
-                        }})),
-                    )
-                    .await;
+                let (status, body) = k.create_file_source(name, input, topic).await;
                 assert_eq!(status, 201, "{body}");
             }
         }

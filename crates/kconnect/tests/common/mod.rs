@@ -159,23 +159,12 @@ impl Kconnect {
     /// Sends SIGTERM and waits for a clean exit.
     pub fn stop(&mut self) -> Option<i32> {
         let mut child = self.child.take()?;
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                return status.code();
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!(
-                    "kconnect did not stop within 30 s of SIGTERM:\n{}",
-                    self.log()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        match kconnect_testkit::terminate(&mut child, Duration::from_secs(30)) {
+            Ok(code) => code,
+            Err(_) => panic!(
+                "kconnect did not stop within 30 s of SIGTERM:\n{}",
+                self.log()
+            ),
         }
     }
 
@@ -208,6 +197,26 @@ impl Kconnect {
             status,
             serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
         )
+    }
+
+    /// Creates a Java FileStreamSource connector `name` reading `input` into `topic`
+    /// through this worker's REST API; returns (status, body).
+    pub async fn create_file_source(
+        &self,
+        name: &str,
+        input: &Path,
+        topic: &str,
+    ) -> (u16, serde_json::Value) {
+        self.call(
+            "POST",
+            "/connectors",
+            Some(serde_json::json!({"name": name, "config": {
+                "connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
+                "file": input.display().to_string(),
+                "topic": topic,
+            }})),
+        )
+        .await
     }
 
     /// Waits until the REST API answers `GET /`.
