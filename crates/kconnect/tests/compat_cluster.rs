@@ -128,6 +128,73 @@ async fn a_java_worker_and_kconnect_workers_share_one_cluster() {
     }
     eprintln!("task owners: {owners:?} (Java is {java_id})");
 
+    // Lifecycle requests through either kind reach the connector wherever it runs.
+    let by_java = &java_rest;
+    let by_kconnect = &workers[1];
+    for (via, name) in [(by_java, &names[1]), (by_kconnect, &names[0])] {
+        let (status, body) = via
+            .call("PUT", &format!("/connectors/{name}/pause"), None)
+            .await;
+        assert_eq!(status, 202, "{body}");
+        for seen_by in [by_java, by_kconnect] {
+            seen_by
+                .until(
+                    &format!("/connectors/{name}/status"),
+                    "paused everywhere",
+                    |b| b["connector"]["state"] == "PAUSED" && b["tasks"][0]["state"] == "PAUSED",
+                )
+                .await;
+        }
+        let (status, body) = via
+            .call("PUT", &format!("/connectors/{name}/resume"), None)
+            .await;
+        assert_eq!(status, 202, "{body}");
+        let (status, body) = via
+            .call(
+                "POST",
+                &format!("/connectors/{name}/restart?includeTasks=true&onlyFailed=false"),
+                None,
+            )
+            .await;
+        assert!(status == 202 || status == 204, "{status}: {body}");
+    }
+    // A configuration change made through Java is seen, and applied, by kconnect.
+    let (status, body) = by_java
+        .call(
+            "PATCH",
+            &format!("/connectors/{}/config", names[2]),
+            Some(json!({"batch.size": "500"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    by_kconnect
+        .until(
+            &format!("/connectors/{}/config", names[2]),
+            "the new configuration",
+            |b| b["batch.size"] == "500",
+        )
+        .await;
+    // A connector created through kconnect is deleted through Java.
+    let doomed_topic = format!("{group}-doomed");
+    broker.create_topic(&doomed_topic, 1).await;
+    let doomed_input = root.path().join("in-doomed.txt");
+    append_lines(&doomed_input, 0, 1);
+    let (status, body) = by_kconnect
+        .create_file_source("mixed-doomed", &doomed_input, &doomed_topic)
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = by_java
+        .call("DELETE", "/connectors/mixed-doomed", None)
+        .await;
+    assert_eq!(status, 204, "{body}");
+    by_kconnect
+        .until("/connectors", "the deletion", |b| {
+            b.as_array()
+                .is_some_and(|a| !a.iter().any(|n| n == "mixed-doomed"))
+        })
+        .await;
+    until_all_running(&workers[0], &names, &logs).await;
+
     // The Java worker dies: its work moves to the kconnect workers, nothing is lost.
     java.kill9();
     for (input, _) in &inputs {
