@@ -165,7 +165,9 @@ pub struct ConfigKeyInfo {
     pub documentation: String,
     /// Group, if any.
     pub group: Option<String>,
-    /// Position in the group (Java serializes it as `order`).
+    /// Position in the group. Java 4 serializes it as `order_in_group` (3.x wrote `order`;
+    /// found by the compat tests against Java 4.3.1's answers).
+    #[serde(rename = "order_in_group", alias = "order")]
     pub order: i32,
     /// `NONE`, `SHORT`, `MEDIUM` or `LONG`.
     pub width: String,
