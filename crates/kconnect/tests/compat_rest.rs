@@ -271,9 +271,7 @@ async fn the_same_requests_get_the_same_answers() {
         let mut answers = Vec::new();
         for side in &sides {
             if let Some(ready) = wait {
-                side.rest
-                    .until("/connectors/rd/status", name, |b| ready(b))
-                    .await;
+                side.rest.until("/connectors/rd/status", name, *ready).await;
             }
             let (status, answer) = side.rest.call(method, path, body.clone()).await;
             answers.push((status, normalise(&answer, &ports)));
