@@ -61,6 +61,19 @@ fn connector(s: &Secrets) -> Value {
     })
 }
 
+/// Creates the connector `src` from the test's placeholders.
+async fn create_source(k: &Kconnect, s: &Secrets) -> Value {
+    let (status, body) = k
+        .call(
+            "POST",
+            "/connectors",
+            Some(json!({"name": "src", "config": connector(s)})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
 /// Every line of the input reached the topic: the task read the resolved file name and
 /// wrote to the resolved topic.
 fn assert_delivered(broker: &Broker, topic: &str, k: &Kconnect) {
@@ -128,14 +141,7 @@ async fn standalone_resolves_placeholders_for_tasks_and_stores_them_unresolved()
     let mut k = Kconnect::new(dir.path(), &broker, &worker);
     k.start(&[]);
     k.wait_rest().await;
-    let (status, body) = k
-        .call(
-            "POST",
-            "/connectors",
-            Some(json!({"name": "src", "config": connector(&s)})),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
+    let body = create_source(&k, &s).await;
     assert_eq!(body["config"]["file"], connector(&s)["file"], "{body}");
     assert_delivered(&broker, &topic, &k);
     assert_rest_unresolved(&k, "src", &s).await;
@@ -192,14 +198,7 @@ async fn distributed_config_topic_holds_placeholders() {
     let mut k = Kconnect::new_distributed(&dir.path().join("w0"), &broker, &group, &s.worker);
     k.start_distributed();
     wait_healthy(&k).await;
-    let (status, body) = k
-        .call(
-            "POST",
-            "/connectors",
-            Some(json!({"name": "src", "config": connector(&s)})),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
+    create_source(&k, &s).await;
     assert_delivered(&broker, &topic, &k);
     assert_rest_unresolved(&k, "src", &s).await;
 

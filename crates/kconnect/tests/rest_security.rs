@@ -99,6 +99,22 @@ fn https_worker(tls: &TlsFiles, port: u16, extra: &str) -> String {
     )
 }
 
+/// A CORS preflight from `origin` asking for `method`, trusting `ca`.
+fn ask_preflight(ca: &str, origin: &str, method: &str, url: &str) -> Exchange {
+    curl(&[
+        "--cacert",
+        ca,
+        "-X",
+        "OPTIONS",
+        "-H",
+        &format!("Origin: {origin}"),
+        "-H",
+        &format!("Access-Control-Request-Method: {method}"),
+        url,
+    ])
+    .unwrap()
+}
+
 fn auth() -> String {
     format!("{USER}:{PASSWORD}")
 }
@@ -216,18 +232,7 @@ fn https_with_basic_auth_cors_headers_and_an_admin_listener() {
 
     // CORS: a preflight from an allowed origin is answered without credentials; a request
     // from another origin gets no permission.
-    let preflight = curl(&[
-        "--cacert",
-        &ca,
-        "-X",
-        "OPTIONS",
-        "-H",
-        "Origin: https://ui.example.com",
-        "-H",
-        "Access-Control-Request-Method: PUT",
-        &connectors,
-    ])
-    .unwrap();
+    let preflight = ask_preflight(&ca, "https://ui.example.com", "PUT", &connectors);
     assert_eq!(preflight.status, 200, "{preflight:?}");
     assert_eq!(
         preflight.header("access-control-allow-origin"),
@@ -257,33 +262,11 @@ fn https_with_basic_auth_cors_headers_and_an_admin_listener() {
         Some("https://ui.example.com")
     );
     assert_eq!(cross.header("vary"), Some("Origin"));
-    let evil = curl(&[
-        "--cacert",
-        &ca,
-        "-X",
-        "OPTIONS",
-        "-H",
-        "Origin: https://ui.example.com.evil.net",
-        "-H",
-        "Access-Control-Request-Method: PUT",
-        &connectors,
-    ])
-    .unwrap();
+    let evil = ask_preflight(&ca, "https://ui.example.com.evil.net", "PUT", &connectors);
     assert_eq!(evil.header("access-control-allow-origin"), None, "{evil:?}");
     // A method the policy does not allow gets no permission either; the extra headers are
     // on preflight answers too.
-    let patch = curl(&[
-        "--cacert",
-        &ca,
-        "-X",
-        "OPTIONS",
-        "-H",
-        "Origin: https://ui.example.com",
-        "-H",
-        "Access-Control-Request-Method: PATCH",
-        &connectors,
-    ])
-    .unwrap();
+    let patch = ask_preflight(&ca, "https://ui.example.com", "PATCH", &connectors);
     assert_eq!(
         patch.header("access-control-allow-origin"),
         None,
