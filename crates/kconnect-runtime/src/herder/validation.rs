@@ -260,9 +260,16 @@ pub fn validate_written(
         .providers
         .resolve(&raw)
         .map_err(|e| HerderError::BadRequest(e.to_string()))?;
-    let redactions = worker.providers.redactions(&raw);
+    // Looked up (reading the providers' files again) only if there is a message to clean.
+    let redactions = std::cell::OnceCell::new();
+    let redact = |m: String| {
+        redact_text(
+            m,
+            redactions.get_or_init(|| worker.providers.redactions(&raw)),
+        )
+    };
     let mut infos = validate(registry, &resolved, worker.override_policy).map_err(|e| match e {
-        HerderError::BadRequest(m) => HerderError::BadRequest(redact_text(m, &redactions)),
+        HerderError::BadRequest(m) => HerderError::BadRequest(redact(m)),
         other => other,
     })?;
     let mut error_count = 0;
@@ -271,7 +278,7 @@ pub fn validate_written(
             // Messages about other keys (a transformation's, the connector's own checks)
             // may quote a resolved value too.
             for e in &mut value.errors {
-                *e = redact_text(std::mem::take(e), &redactions);
+                *e = redact(std::mem::take(e));
             }
             let written = raw.get(&value.name);
             if written.is_some() && written != resolved.get(&value.name) {

@@ -110,12 +110,20 @@ impl RestServerConfig {
     ) -> Result<Self, ConfigError> {
         let admin = admin_listeners(props)?;
         let https = |l: &[Listener]| l.iter().find(|l| l.scheme == "https").cloned();
-        let main_tls = match https(listeners) {
-            Some(l) => Some(Arc::new(
-                TlsSettings::from_worker(props, "listeners.https.")?
-                    .acceptor(&format!("https://{}", l.bind_address()))?,
-            )),
-            None => None,
+        // One reading of the REST listeners' stores serves both sides: the https listeners
+        // and the requests to other workers (which advertise https only when this worker
+        // has an https listener, checked below).
+        let (main_tls, client_tls) = match https(listeners) {
+            Some(l) => {
+                let settings = TlsSettings::from_worker(props, "listeners.https.")?;
+                (
+                    Some(Arc::new(
+                        settings.acceptor(&format!("https://{}", l.bind_address()))?,
+                    )),
+                    Some(settings.connector()?),
+                )
+            }
+            None => (None, None),
         };
         let admin_tls = match &admin {
             AdminListeners::Separate(l) => match https(l) {
@@ -151,11 +159,6 @@ impl RestServerConfig {
             }
             None if listeners.iter().any(|l| l.scheme == "http") => "http".into(),
             None => "https".into(),
-        };
-        let client_tls = if main_tls.is_some() || advertised_scheme == "https" {
-            Some(TlsSettings::from_worker(props, "listeners.https.")?.connector()?)
-        } else {
-            None
         };
         Ok(Self {
             admin,

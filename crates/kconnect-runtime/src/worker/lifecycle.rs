@@ -130,10 +130,10 @@ impl Worker {
     }
 
     async fn start_instance(&self, name: &str, entry: &mut ConnectorEntry) -> ConnectResult<()> {
-        let redactions = self.config.providers.redactions(&entry.config.raw);
+        // The placeholders' values are looked up again only when there is an error to clean.
         self.start_instance_resolved(name, entry)
             .await
-            .map_err(|e| e.redacted(&redactions))
+            .map_err(|e| e.redacted(&self.config.providers.redactions(&entry.config.raw)))
     }
 
     /// Starts the instance with its configuration resolved again (a secret changed behind a

@@ -259,10 +259,9 @@ impl Worker {
         &self,
         props: &ConfigMap,
     ) -> ConnectResult<(ConnectorConfig, ConnectorFactory)> {
-        let redactions = self.config.providers.redactions(props);
         self.validate_resolved(props)
             .await
-            .map_err(|e| e.redacted(&redactions))
+            .map_err(|e| e.redacted(&self.config.providers.redactions(props)))
     }
 
     async fn validate_resolved(
