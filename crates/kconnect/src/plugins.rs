@@ -29,6 +29,27 @@ pub fn registry() -> Registry {
     r.source_connector(kconnect_datagen::DATAGEN_CONNECTOR_CLASS, VERSION, || {
         Box::new(kconnect_datagen::DatagenConnector::default())
     });
+    r.source_connector(
+        kconnect_tools::VERIFIABLE_SOURCE_CONNECTOR_CLASS,
+        VERSION,
+        || Box::new(kconnect_tools::VerifiableSourceConnector::default()),
+    );
+    r.sink_connector(
+        kconnect_tools::VERIFIABLE_SINK_CONNECTOR_CLASS,
+        VERSION,
+        || Box::new(kconnect_tools::VerifiableSinkConnector::default()),
+    );
+    r.source_connector(
+        kconnect_tools::SCHEMA_SOURCE_CONNECTOR_CLASS,
+        VERSION,
+        || Box::new(kconnect_tools::SchemaSourceConnector::default()),
+    );
+    r.source_connector(kconnect_tools::MOCK_SOURCE_CONNECTOR_CLASS, VERSION, || {
+        Box::new(kconnect_tools::MockSourceConnector::default())
+    });
+    r.sink_connector(kconnect_tools::MOCK_SINK_CONNECTOR_CLASS, VERSION, || {
+        Box::new(kconnect_tools::MockSinkConnector::default())
+    });
     r.converters(&[JSON_CONVERTER], VERSION, |name| {
         is_json(name).then(|| Box::new(kconnect_json::JsonConverter::new()) as Box<dyn Converter>)
     });

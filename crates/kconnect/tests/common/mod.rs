@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use kconnect_testkit::{free_port, Broker, JavaStores, TEST_PASSWORD};
 
 pub mod cluster;
+pub mod side_by_side;
 
 /// The secrets the tests configure (broker passwords, store passwords, REST passwords,
 /// values behind config providers). No REST answer and no log of any test may contain one:
