@@ -193,6 +193,7 @@ async fn status_and_offset_stores_share_state_between_workers() {
         trace: None,
         worker_id: "a:8083".into(),
         generation: 5,
+        version: Some("4.3.1".into()),
     };
     a.put(&task, &running).await.unwrap();
     a.put(&StatusKey::Connector("my-conn".into()), &running)
@@ -205,6 +206,7 @@ async fn status_and_offset_stores_share_state_between_workers() {
         trace: None,
         worker_id: "b:8083".into(),
         generation: 4,
+        version: None,
     };
     assert!(!a.put_safe(&task, &stale).await.unwrap());
     let b = KafkaStatusStore::start(topic(&w, "status"), &sp, &sc, TIMEOUT).unwrap();

@@ -9,6 +9,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::cluster::wait_healthy;
@@ -113,11 +114,21 @@ async fn a_java_worker_and_kconnect_workers_share_one_cluster() {
     let owners = until_all_running(&workers[0], &names, &logs).await;
     // Every worker of the cluster sees the same statuses, Java's included.
     let (_, listed) = java_rest.get("/connectors?expand=status").await;
+    let java_version = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/java-connect/version"),
+    )
+    .unwrap();
     for name in &names {
-        assert_eq!(
-            listed[name]["status"]["tasks"][0]["state"], "RUNNING",
-            "{listed}"
-        );
+        let task = &listed[name]["status"]["tasks"][0];
+        assert_eq!(task["state"], "RUNNING", "{listed}");
+        // Each status carries the plugin version of the worker kind that runs it (KIP-891),
+        // written by one kind and read by the other through the status topic.
+        let expected = if task["worker_id"] == java_id.as_str() {
+            java_version.trim()
+        } else {
+            env!("CARGO_PKG_VERSION")
+        };
+        assert_eq!(task["version"], expected, "{listed}");
     }
     // Each line arrived exactly once: every task runs on exactly one worker.
     for (_, topic) in &inputs {

@@ -21,8 +21,8 @@ use serde_json::{json, Value};
 const KNOWN: &[&str] = &["validate missing topic"];
 
 /// Replaces what differs by nature between two workers: worker ids (`host:port`), the
-/// REST port, stack traces. Status entries lose their `version` (Java 4.1+ reports the
-/// connector plugin's version there; kconnect does not yet, see docs/COMPAT.md).
+/// REST port, stack traces, and the plugin `version` of status entries (Java reports its
+/// release, kconnect its own; whether it is there is compared).
 fn normalise(v: &Value, ports: &[u16]) -> Value {
     match v {
         Value::String(s) => {
@@ -35,10 +35,11 @@ fn normalise(v: &Value, ports: &[u16]) -> Value {
         Value::Array(a) => Value::Array(a.iter().map(|x| normalise(x, ports)).collect()),
         Value::Object(o) => Value::Object(
             o.iter()
-                .filter(|(k, _)| !(*k == "version" && o.contains_key("worker_id")))
                 .map(|(k, x)| {
                     let x = if k == "trace" && !x.is_null() {
                         json!("<trace>")
+                    } else if k == "version" && o.contains_key("worker_id") {
+                        json!("<version>")
                     } else {
                         normalise(x, ports)
                     };

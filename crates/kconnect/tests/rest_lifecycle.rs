@@ -15,6 +15,9 @@ use common::{append_lines, lines, wait_lines, Kconnect};
 use kconnect_testkit::{unique, Broker};
 use serde_json::{json, Value};
 
+/// The plugin version every built-in connector reports in its statuses.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 const SOURCE_CLASS: &str = "org.apache.kafka.connect.file.FileStreamSourceConnector";
 const SINK_CLASS: &str = "org.apache.kafka.connect.file.FileStreamSinkConnector";
 
@@ -80,7 +83,7 @@ async fn whole_lifecycle_over_http() {
     let status = k.until_state(&src, "RUNNING", 1).await;
     assert_eq!(
         status,
-        json!({"name": src, "connector": {"state": "RUNNING", "worker_id": wid}, "tasks": [{"id": 0, "state": "RUNNING", "worker_id": wid}], "type": "source"})
+        json!({"name": src, "connector": {"state": "RUNNING", "worker_id": wid, "version": VERSION}, "tasks": [{"id": 0, "state": "RUNNING", "worker_id": wid, "version": VERSION}], "type": "source"})
     );
     let (code, _) = k
         .call(
@@ -117,7 +120,10 @@ async fn whole_lifecycle_over_http() {
     );
     assert_eq!(
         k.get(&format!("/connectors/{src}/tasks/0/status")).await,
-        (200, json!({"id": 0, "state": "RUNNING", "worker_id": wid}))
+        (
+            200,
+            json!({"id": 0, "state": "RUNNING", "worker_id": wid, "version": VERSION})
+        )
     );
 
     // Topic tracking.
@@ -181,7 +187,7 @@ async fn whole_lifecycle_over_http() {
         .await;
     assert_eq!(
         stopped,
-        json!({"name": src, "connector": {"state": "STOPPED", "worker_id": wid}, "tasks": [], "type": "source"})
+        json!({"name": src, "connector": {"state": "STOPPED", "worker_id": wid, "version": VERSION}, "tasks": [], "type": "source"})
     );
     assert_eq!(
         k.get(&format!("/connectors/{src}")).await.1["tasks"],
@@ -322,7 +328,7 @@ async fn whole_lifecycle_over_http() {
     assert_eq!(code, 202);
     assert_eq!(
         plan,
-        json!({"name": src, "connector": {"state": "RESTARTING", "worker_id": wid}, "tasks": [{"id": 0, "state": "RESTARTING", "worker_id": wid}], "type": "source"})
+        json!({"name": src, "connector": {"state": "RESTARTING", "worker_id": wid, "version": VERSION}, "tasks": [{"id": 0, "state": "RESTARTING", "worker_id": wid, "version": VERSION}], "type": "source"})
     );
     k.until_state(&src, "RUNNING", 1).await;
     let (code, plan) = k
@@ -335,7 +341,7 @@ async fn whole_lifecycle_over_http() {
     assert_eq!(code, 202);
     assert_eq!(
         plan,
-        json!({"name": src, "connector": {"state": "RUNNING", "worker_id": wid}, "tasks": [{"id": 0, "state": "RUNNING", "worker_id": wid}], "type": "source"})
+        json!({"name": src, "connector": {"state": "RUNNING", "worker_id": wid, "version": VERSION}, "tasks": [{"id": 0, "state": "RUNNING", "worker_id": wid, "version": VERSION}], "type": "source"})
     );
     let (code, plan) = k
         .call(
@@ -437,7 +443,7 @@ async fn failed_task_shows_trace_and_restarts_only_failed() {
         .await;
     assert_eq!(
         status["connector"],
-        json!({"state": "RUNNING", "worker_id": wid})
+        json!({"state": "RUNNING", "worker_id": wid, "version": VERSION})
     );
     let trace = status["tasks"][0]["trace"].as_str().unwrap();
     assert!(trace.contains("no-such-dir"), "{trace}");
@@ -456,7 +462,7 @@ async fn failed_task_shows_trace_and_restarts_only_failed() {
     assert_eq!(code, 202);
     assert_eq!(
         plan["connector"],
-        json!({"state": "RUNNING", "worker_id": wid})
+        json!({"state": "RUNNING", "worker_id": wid, "version": VERSION})
     );
     assert_eq!(plan["tasks"][0]["state"], "RESTARTING");
     std::fs::create_dir(dir.path().join("no-such-dir")).unwrap();

@@ -77,6 +77,9 @@ pub struct ConnectorState {
     pub state: String,
     /// The worker running it.
     pub worker_id: String,
+    /// The connector plugin's version (KIP-891); omitted when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     /// What failed; omitted when empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
@@ -91,6 +94,9 @@ pub struct TaskState {
     pub state: String,
     /// The worker running it.
     pub worker_id: String,
+    /// The connector plugin's version (KIP-891); omitted when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     /// What failed; omitted when empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
@@ -292,19 +298,21 @@ mod tests {
             connector: ConnectorState {
                 state: "RUNNING".into(),
                 worker_id: "w:1".into(),
+                version: Some("4.3.1".into()),
                 trace: None,
             },
             tasks: vec![TaskState {
                 id: 0,
                 state: "FAILED".into(),
                 worker_id: "w:1".into(),
+                version: None,
                 trace: Some("boom".into()),
             }],
             kind: ConnectorKind::Source,
         };
         assert_eq!(
             serde_json::to_value(&status).unwrap(),
-            json!({"name": "c", "connector": {"state": "RUNNING", "worker_id": "w:1"},
+            json!({"name": "c", "connector": {"state": "RUNNING", "worker_id": "w:1", "version": "4.3.1"},
                    "tasks": [{"id": 0, "state": "FAILED", "worker_id": "w:1", "trace": "boom"}],
                    "type": "source"})
         );

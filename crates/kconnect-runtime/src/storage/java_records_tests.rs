@@ -190,11 +190,19 @@ fn reads_java_status_records() {
             state: State::Running,
             trace: None,
             worker_id: "10.0.0.1:8083".into(),
-            generation: 7
+            generation: 7,
+            version: None,
         }
     );
-    assert_eq!(status.encode(&json).unwrap(), running.to_vec());
-    let failed = br#"{"state":"FAILED","trace":"org.apache.kafka.connect.errors.ConnectException: boom\n\tat Foo.bar(Foo.java:1)\n","worker_id":"w:1","generation":2}"#;
+    // Java 4.1+ adds the plugin version as the last field (null when unknown).
+    let with_null = br#"{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":7,"version":null}"#;
+    assert_eq!(status.encode(&json).unwrap(), with_null.to_vec());
+    let versioned =
+        br#"{"state":"RUNNING","trace":null,"worker_id":"w:1","generation":3,"version":"4.3.1"}"#;
+    let status = StatusRecord::decode(versioned, &json).unwrap().unwrap();
+    assert_eq!(status.version.as_deref(), Some("4.3.1"));
+    assert_eq!(status.encode(&json).unwrap(), versioned.to_vec());
+    let failed = br#"{"state":"FAILED","trace":"org.apache.kafka.connect.errors.ConnectException: boom\n\tat Foo.bar(Foo.java:1)\n","worker_id":"w:1","generation":2,"version":"0.1.0"}"#;
     let status = StatusRecord::decode(failed, &json).unwrap().unwrap();
     assert_eq!(status.state, State::Failed);
     assert_eq!(

@@ -69,6 +69,8 @@ pub struct StatusRecord {
     pub worker_id: String,
     /// Group generation of the writer.
     pub generation: i32,
+    /// The connector plugin's version (KIP-891; `null` when unknown or written before 4.1).
+    pub version: Option<String>,
 }
 
 fn parse_state(name: &str) -> Option<State> {
@@ -94,6 +96,10 @@ impl StatusRecord {
             ),
             ("worker_id", Value::String(self.worker_id.clone())),
             ("generation", Value::Int32(self.generation)),
+            (
+                "version",
+                self.version.clone().map_or(Value::Null, Value::String),
+            ),
         ]))
     }
 
@@ -113,6 +119,7 @@ impl StatusRecord {
             generation: int_field(&v, "generation")
                 .and_then(|g| i32::try_from(g).ok())
                 .unwrap_or_default(),
+            version: str_field(&v, "version").map(str::to_string),
         }))
     }
 }

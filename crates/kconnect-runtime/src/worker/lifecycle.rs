@@ -102,6 +102,7 @@ impl Worker {
         if !entry.owned {
             return;
         }
+        self.note_plugin_version(name, &entry.config);
         let target = *entry.target.borrow();
         if target == TargetState::Stopped {
             self.status.put_connector(name, State::Stopped, None);

@@ -304,6 +304,14 @@ impl Worker {
         }
     }
 
+    /// Records the version of the plugin behind `config` for connector `name`'s statuses.
+    fn note_plugin_version(&self, name: &str, config: &ConnectorConfig) {
+        let class = config.props.get(CONNECTOR_CLASS).map(|c| c.trim());
+        if let Some((desc, _)) = class.and_then(|c| self.registry.connector(c)) {
+            self.status.set_version(name, &desc.version);
+        }
+    }
+
     /// Finds a connector's plugin and parses the framework's keys of its configuration,
     /// without calling connector code: what starting assigned work needs (the configuration
     /// was validated when it was submitted; a connector's own `validate()` may depend on

@@ -183,6 +183,7 @@ mod tests {
             state,
             trace: trace.map(str::to_string),
             worker_id: "w".into(),
+            version: None,
             data_failure: false,
             transition: 1,
         }

@@ -54,6 +54,8 @@ pub struct Status {
     pub trace: Option<String>,
     /// Worker that reported it.
     pub worker_id: String,
+    /// The version of the connector plugin (KIP-891), once the worker has resolved it.
+    pub version: Option<String>,
     /// For FAILED tasks: the failure came from a record under `errors.tolerance=none` (the
     /// task's error handling says so; the trace is not parsed). A restart would meet the
     /// same record again.
@@ -79,6 +81,8 @@ pub struct StatusStore {
     connectors: RwLock<BTreeMap<String, Status>>,
     tasks: RwLock<BTreeMap<TaskId, Status>>,
     topics: RwLock<BTreeMap<String, BTreeMap<String, TopicUse>>>,
+    /// Plugin version of each connector this worker runs or runs tasks of.
+    versions: RwLock<BTreeMap<String, String>>,
     transitions: AtomicU64,
 }
 
@@ -96,9 +100,25 @@ impl StatusStore {
         &self.worker_id
     }
 
+    /// Records the plugin version of connector `name`; its statuses and its tasks' carry it
+    /// from then on.
+    pub fn set_version(&self, name: &str, version: &str) {
+        if let Ok(mut m) = self.versions.write() {
+            if m.get(name).map(String::as_str) != Some(version) {
+                m.insert(name.to_string(), version.to_string());
+            }
+        }
+    }
+
+    /// The plugin version recorded for connector `name`.
+    fn version(&self, name: &str) -> Option<String> {
+        self.versions.read().ok()?.get(name).cloned()
+    }
+
     /// The status replacing `previous`: a new transition number unless the state stays.
     fn status(
         &self,
+        connector: &str,
         previous: Option<&Status>,
         state: State,
         trace: Option<String>,
@@ -112,6 +132,7 @@ impl StatusStore {
             state,
             trace,
             worker_id: self.worker_id.clone(),
+            version: self.version(connector),
             data_failure,
             transition,
         }
@@ -120,7 +141,7 @@ impl StatusStore {
     /// Sets a connector's state.
     pub fn put_connector(&self, name: &str, state: State, trace: Option<String>) {
         if let Ok(mut m) = self.connectors.write() {
-            let status = self.status(m.get(name), state, trace, false);
+            let status = self.status(name, m.get(name), state, trace, false);
             m.insert(name.to_string(), status);
         }
         match state {
@@ -149,7 +170,7 @@ impl StatusStore {
             tracing::info!(task = %id, state = state.name(), "task state");
         }
         if let Ok(mut m) = self.tasks.write() {
-            let status = self.status(m.get(id), state, trace, data_failure);
+            let status = self.status(&id.connector, m.get(id), state, trace, data_failure);
             m.insert(id.clone(), status);
         }
     }
@@ -179,6 +200,9 @@ impl StatusStore {
         }
         if let Ok(mut m) = self.tasks.write() {
             m.retain(|id, _| id.connector != name);
+        }
+        if let Ok(mut m) = self.versions.write() {
+            m.remove(name);
         }
         self.reset_topics(name);
     }

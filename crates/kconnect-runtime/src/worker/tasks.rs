@@ -113,6 +113,7 @@ impl Worker {
     }
 
     pub(super) fn start_tasks(&self, name: &str, entry: &mut ConnectorEntry, ids: &[u32]) {
+        self.note_plugin_version(name, &entry.config);
         for &n in ids {
             if !entry.runs_task(n, self) {
                 continue;

@@ -22,6 +22,7 @@ fn task_state(id: u32, s: &StatusRecord) -> TaskState {
         id,
         state: s.state.name().to_string(),
         worker_id: s.worker_id.clone(),
+        version: s.version.clone(),
         trace: s.trace.clone().filter(|t| !t.is_empty()),
     }
 }
@@ -178,6 +179,7 @@ impl Herder for DistributedHerder {
             connector: ConnectorState {
                 state: connector.state.name().to_string(),
                 worker_id: connector.worker_id.clone(),
+                version: connector.version.clone(),
                 trace: connector.trace.clone().filter(|t| !t.is_empty()),
             },
             tasks: self

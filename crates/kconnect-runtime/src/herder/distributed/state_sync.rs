@@ -162,6 +162,7 @@ impl StateSync {
                 trace: s.trace.clone(),
                 worker_id: s.worker_id.clone(),
                 generation,
+                version: s.version.clone(),
             };
             match self.statuses.put(&key, &record).await {
                 Ok(()) => {

@@ -6,12 +6,12 @@ use std::sync::atomic::Ordering;
 use async_trait::async_trait;
 use kconnect_api::ConfigMap;
 
-use super::{status_of, unknown, StandaloneHerder};
+use super::{connector_state, task_state, unknown, StandaloneHerder};
 use crate::herder::apply_patch;
 use crate::herder::{
     passwords, plugin_info, ConfigInfos, ConfigKeyInfo, ConnectorInfo, ConnectorKind,
-    ConnectorOffsets, ConnectorState, ConnectorStateInfo, Created, Herder, HerderError,
-    HerderResult, Message, PluginInfo, RestartRequest, TaskInfo, TaskState,
+    ConnectorOffsets, ConnectorStateInfo, Created, Herder, HerderError, HerderResult, Message,
+    PluginInfo, RestartRequest, TaskInfo, TaskState,
 };
 use crate::task::TaskId;
 use crate::worker::TargetState;
@@ -81,19 +81,10 @@ impl Herder for StandaloneHerder {
         let connector = status.connector(name).ok_or_else(|| {
             HerderError::NotFound(format!("No status found for connector {name}"))
         })?;
-        let (state, worker_id, trace) = status_of(&connector);
         let tasks = status
             .tasks(name)
             .iter()
-            .map(|(id, s)| {
-                let (state, worker_id, trace) = status_of(s);
-                TaskState {
-                    id: *id,
-                    state,
-                    worker_id,
-                    trace,
-                }
-            })
+            .map(|(id, s)| task_state(*id, s))
             .collect();
         let kind = self
             .stored(name)
@@ -101,11 +92,7 @@ impl Herder for StandaloneHerder {
             .unwrap_or(ConnectorKind::Unknown);
         Ok(ConnectorStateInfo {
             name: name.to_string(),
-            connector: ConnectorState {
-                state,
-                worker_id,
-                trace,
-            },
+            connector: connector_state(&connector),
             tasks,
             kind,
         })
@@ -117,15 +104,7 @@ impl Herder for StandaloneHerder {
             .tasks(&id.connector)
             .into_iter()
             .find(|(n, _)| *n == id.task)
-            .map(|(n, s)| {
-                let (state, worker_id, trace) = status_of(&s);
-                TaskState {
-                    id: n,
-                    state,
-                    worker_id,
-                    trace,
-                }
-            })
+            .map(|(n, s)| task_state(n, &s))
             .ok_or_else(|| HerderError::NotFound(format!("No status found for task {id}")))
     }
 

@@ -14,7 +14,8 @@ use tokio::sync::Mutex;
 use super::config_store::{ConnectorStore, StoredConnector};
 use super::{passwords, validation};
 use super::{
-    ConfigInfos, ConnectorInfo, ConnectorKind, Created, HerderError, HerderResult, TaskIdInfo,
+    ConfigInfos, ConnectorInfo, ConnectorKind, ConnectorState, Created, HerderError, HerderResult,
+    TaskIdInfo, TaskState,
 };
 use crate::config::files::{ConnectorFile, InitialState};
 use crate::config::keys::CONNECTOR_CLASS;
@@ -41,12 +42,26 @@ fn unknown(name: &str) -> HerderError {
     HerderError::NotFound(format!("Connector {name} not found"))
 }
 
-fn status_of(s: &Status) -> (String, String, Option<String>) {
-    (
-        s.state.name().to_string(),
-        s.worker_id.clone(),
-        s.trace.clone().filter(|t| !t.is_empty()),
-    )
+/// The REST view of a connector's status.
+fn connector_state(s: &Status) -> ConnectorState {
+    ConnectorState {
+        state: s.state.name().to_string(),
+        worker_id: s.worker_id.clone(),
+        version: s.version.clone(),
+        trace: s.trace.clone().filter(|t| !t.is_empty()),
+    }
+}
+
+/// The REST view of task `id`'s status.
+fn task_state(id: u32, s: &Status) -> TaskState {
+    let c = connector_state(s);
+    TaskState {
+        id,
+        state: c.state,
+        worker_id: c.worker_id,
+        version: c.version,
+        trace: c.trace,
+    }
 }
 
 impl StandaloneHerder {
