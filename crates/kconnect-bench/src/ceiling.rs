@@ -243,6 +243,18 @@ impl Probe {
         }
     }
 
+    /// The sum of the end offsets of partitions `0..partitions`: the records written so far
+    /// to a topic of that many partitions (0 while it does not exist).
+    pub fn total_end_offset(&self, topic: &str, partitions: i32) -> i64 {
+        (0..partitions)
+            .map(|p| {
+                self.consumer
+                    .fetch_watermarks(topic, p, Duration::from_secs(1))
+                    .map_or(0, |(_, high)| high)
+            })
+            .sum()
+    }
+
     /// The value of the record at offset `target` of partition 0, if there is one yet,
     /// reading from `from`.
     pub fn find(&self, topic: &str, from: i64, target: i64) -> Result<Option<Vec<u8>>, String> {

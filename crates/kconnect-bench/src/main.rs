@@ -9,6 +9,10 @@
 //! 3. `kconnect standalone` running FileStreamSink (one task) from the ceiling topic;
 //! 4. an idle `kconnect standalone` worker.
 //!
+//! With `--java`, each run then measures Java Kafka Connect (`scripts/java-connect/version`)
+//! and kconnect one after the other on the same broker, on the same workloads (see
+//! [`versus`]), and a second table shows both and their ratio.
+//!
 //! It prints a table of medians over the runs and writes every figure as JSON. It is a
 //! benchmark, not a test: nothing fails on a slow figure.
 
@@ -18,6 +22,7 @@ mod phases;
 mod proc_stats;
 mod report;
 mod specs;
+mod versus;
 mod worker;
 
 use std::collections::BTreeMap;
@@ -67,7 +72,12 @@ struct Args {
         value_delimiter = ','
     )]
     only: Vec<String>,
-    /// Write `perf record` profiles of the kconnect processes into this directory.
+    /// Also measure Java Kafka Connect on the same workloads (SchemaSourceConnector with one
+    /// and four tasks, FileStreamSink, an idle worker), each implementation after the other
+    /// on the same broker (needs `scripts/setup`'s Java Connect jars).
+    #[arg(long)]
+    java: bool,
+    /// Write `perf record` profiles of the worker processes into this directory.
     #[arg(long)]
     perf_dir: Option<PathBuf>,
     /// Sampling frequency of `perf record` (Hz); more samples give steadier shares.
@@ -107,6 +117,17 @@ fn run(args: &Args) -> Result<(), String> {
         return Err("--records must be at least 2, --runs and --ceiling-rounds at least 1".into());
     }
     let binary = worker::find_binary(args.kconnect.clone())?;
+    let engines = if args.java {
+        let classpath =
+            std::panic::catch_unwind(kconnect_testkit::kafka_dist::java_connect_classpath)
+                .map_err(|_| "Java Kafka Connect's jars are not installed: run scripts/setup")?;
+        vec![
+            worker::Engine::Kconnect(binary.clone()),
+            worker::Engine::Java { classpath },
+        ]
+    } else {
+        Vec::new()
+    };
     let mut extra = BTreeMap::new();
     if let Some(wait) = args.fetch_wait_ms {
         extra.insert("consumer.fetch.wait.max.ms".to_string(), wait.to_string());
@@ -146,7 +167,7 @@ fn run(args: &Args) -> Result<(), String> {
         let mut figures = RunFigures::default();
         let probe = Probe::new(&setup.bootstrap)?;
         if wants(args, "idle") {
-            let idle = phases::idle(&setup)?;
+            let idle = phases::idle(&setup, &worker::Engine::Kconnect(binary.clone()))?;
             eprintln!("  idle worker: {idle:?}");
             figures.idle(&idle);
         }
@@ -158,7 +179,7 @@ fn run(args: &Args) -> Result<(), String> {
         }
         let mut producer_rate = None;
         let mut consumer_rate = None;
-        if wants(args, "ceiling") || wants(args, "sink") {
+        if wants(args, "ceiling") || wants(args, "sink") || args.java {
             // The sink reads the first round's topic; later rounds write topics of their own.
             let rounds = if wants(args, "ceiling") {
                 args.ceiling_rounds
@@ -194,9 +215,34 @@ fn run(args: &Args) -> Result<(), String> {
             figures.pipeline("source", &source, producer_rate, args.records);
         }
         if wants(args, "sink") {
-            let sink = phases::sink(&setup, &payloads)?;
+            let sink = phases::sink(&setup, &worker::Engine::Kconnect(binary.clone()), &payloads)?;
             eprintln!("  kconnect sink: {sink:?}");
             figures.pipeline("sink", &sink, consumer_rate, args.records);
+        }
+        for engine in &engines {
+            let idle = phases::idle(&setup, engine)?;
+            eprintln!("  {} idle worker: {idle:?}", engine.name());
+            versus::idle(&mut figures, engine, &idle);
+            for tasks in [1, 4] {
+                let topic = format!("{}-{}", versus::schema_topic(tasks), engine.name());
+                runtime.block_on(broker.create_topic(&topic, tasks as i32));
+                let p = versus::schema_source(&setup, engine, tasks, &probe)?;
+                eprintln!("  {} SchemaSource, {tasks} task(s): {p:?}", engine.name());
+                figures.pipeline(
+                    &versus::key(&format!("schema{tasks}"), engine),
+                    &p,
+                    None,
+                    args.records,
+                );
+            }
+            let p = phases::sink(&setup, engine, &payloads)?;
+            eprintln!("  {} FileStreamSink: {p:?}", engine.name());
+            figures.pipeline(
+                &versus::key("sink", engine),
+                &p,
+                consumer_rate,
+                args.records,
+            );
         }
         runs.push(figures);
         drop(broker);
@@ -208,6 +254,8 @@ fn run(args: &Args) -> Result<(), String> {
         machine.cpus, machine.cpu, machine.memory_mib, machine.kernel
     );
     print!("{}", report::table(&rows, runs.len()));
+    let java_version = kconnect_testkit::kafka_dist::java_connect_version();
+    print!("{}", versus::table(&runs, java_version));
     let document = json!({
         "kconnect_version": env!("CARGO_PKG_VERSION"),
         "finished_at_unix_s": std::time::SystemTime::now()
@@ -224,6 +272,10 @@ fn run(args: &Args) -> Result<(), String> {
             "extra_worker_settings": &extra,
         },
         "summary": rows,
+        "versus_java": {
+            "java_connect_version": java_version,
+            "medians": versus::summary(&runs),
+        },
         "runs": runs.iter().map(RunFigures::to_json).collect::<Vec<_>>(),
     });
     let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;

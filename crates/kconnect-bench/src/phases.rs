@@ -1,5 +1,6 @@
-//! The kconnect measurements: a Datagen source into a topic, a FileStreamSink out of one,
-//! and an idle worker. Each starts a fresh `kconnect standalone` process.
+//! The worker measurements: a Datagen source into a topic (kconnect), a FileStreamSink out
+//! of one and an idle worker (either implementation). Each starts a fresh standalone worker
+//! process.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::ceiling::Probe;
 use crate::payload::Payloads;
 use crate::proc_stats::{CpuMeter, OthersMeter};
-use crate::worker::Worker;
+use crate::worker::{Engine, Worker};
 
 /// Topic the plain producer fills and the plain consumer and the sink read.
 pub const CEILING_TOPIC: &str = "bench-ceiling";
@@ -82,7 +83,8 @@ pub fn source(s: &Setup, payloads: &Payloads, probe: &Probe) -> Result<Pipeline,
     );
     let broker = CpuMeter::start(s.broker_pid.as_str());
     let others = OthersMeter::start();
-    let mut w = Worker::start(s, dir.path(), &[("datagen.properties", connector)])?;
+    let engine = Engine::Kconnect(s.binary.clone());
+    let mut w = Worker::start(s, &engine, dir.path(), &[("datagen.properties", connector)])?;
     // Profiles cover the steady state: perf starts with the first record.
     let mut perf = Perf(None);
     let deadline = Instant::now() + Duration::from_secs(1200);
@@ -138,18 +140,23 @@ pub fn source(s: &Setup, payloads: &Payloads, probe: &Probe) -> Result<Pipeline,
     })
 }
 
-/// FileStreamSink (one task) reading [`CEILING_TOPIC`] into a file.
-pub fn sink(s: &Setup, payloads: &Payloads) -> Result<Pipeline, String> {
+/// FileStreamSink (one task) reading [`CEILING_TOPIC`] into a file, on `engine`.
+pub fn sink(s: &Setup, engine: &Engine, payloads: &Payloads) -> Result<Pipeline, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let n = s.records;
     let out = dir.path().join("sink.txt");
+    // A consumer group of its own: every sink reads the topic from the start.
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
     let connector = format!(
-        "name=bench-sink\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={CEILING_TOPIC}\nfile={}\n",
+        "name=bench-sink-{}-{stamp}\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={CEILING_TOPIC}\nfile={}\n",
+        engine.name(),
         out.display()
     );
     let broker = CpuMeter::start(s.broker_pid.as_str());
     let others = OthersMeter::start();
-    let mut w = Worker::start(s, dir.path(), &[("sink.properties", connector)])?;
+    let mut w = Worker::start(s, engine, dir.path(), &[("sink.properties", connector)])?;
     let mut perf = Perf(None);
     let mut tail = LineCounter::default();
     let deadline = Instant::now() + Duration::from_secs(1200);
@@ -158,7 +165,7 @@ pub fn sink(s: &Setup, payloads: &Payloads) -> Result<Pipeline, String> {
         let lines = tail.update(&out);
         if lines > 0 && first.is_none() {
             first = Some((w.since_start(), lines));
-            perf = Perf::start(s, "sink", &w.pid());
+            perf = Perf::start(s, &format!("sink-{}", engine.name()), &w.pid());
         }
         if lines >= n {
             break w.since_start();
@@ -202,10 +209,11 @@ pub fn sink(s: &Setup, payloads: &Payloads) -> Result<Pipeline, String> {
     })
 }
 
-/// A worker without connectors: time to REST ready, then its memory once settled.
-pub fn idle(s: &Setup) -> Result<Idle, String> {
+/// A worker of `engine` without connectors: time to REST ready, then its memory once
+/// settled.
+pub fn idle(s: &Setup, engine: &Engine) -> Result<Idle, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let mut w = Worker::start(s, dir.path(), &[])?;
+    let mut w = Worker::start(s, engine, dir.path(), &[])?;
     let ready = w.wait_rest_ready(Duration::from_secs(30))?;
     std::thread::sleep(Duration::from_secs(2));
     let rss_mib = w.rss_mib();
@@ -239,11 +247,12 @@ impl LineCounter {
     }
 }
 
-/// `perf record` attached to a kconnect process while it works (with `--perf-dir`).
-struct Perf(Option<Child>);
+/// `perf record` attached to a worker process while it works (with `--perf-dir`).
+pub struct Perf(pub Option<Child>);
 
 impl Perf {
-    fn start(s: &Setup, phase: &str, pid: &str) -> Self {
+    /// Starts recording `pid` for `phase`, if profiles were asked for.
+    pub fn start(s: &Setup, phase: &str, pid: &str) -> Self {
         let Some(dir) = &s.perf_dir else {
             return Self(None);
         };

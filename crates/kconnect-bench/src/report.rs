@@ -23,6 +23,21 @@ impl RunFigures {
         self.0.get(key).and_then(Json::as_f64)
     }
 
+    /// Sets one figure (rounded; ignored unless finite).
+    pub fn set_figure(&mut self, key: &str, value: f64) {
+        self.set(key, value);
+    }
+
+    /// One figure, if it was measured.
+    pub fn figure(&self, key: &str) -> Option<f64> {
+        self.get(key)
+    }
+
+    /// The keys of every figure.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.keys()
+    }
+
     /// Adds the plain producer's figures (its median round) and the spread of its rounds.
     pub fn producer(&mut self, m: &Measured, records: usize, spread_pct: f64) {
         self.plain("ceiling.producer", m, records, spread_pct);
@@ -50,7 +65,7 @@ impl RunFigures {
         );
     }
 
-    /// Adds a kconnect pipeline's figures; `ceiling` is the matching plain client's rate.
+    /// Adds a pipeline's figures; `ceiling` is the matching plain client's rate.
     pub fn pipeline(&mut self, prefix: &str, p: &Pipeline, ceiling: Option<f64>, records: usize) {
         self.set(&format!("{prefix}.records_per_s"), p.records_per_s);
         if let Some(c) = ceiling {

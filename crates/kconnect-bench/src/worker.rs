@@ -1,5 +1,5 @@
-//! A kconnect worker process under test: its files, its start, its `/proc` figures, and a
-//! clean stop.
+//! A worker process under test, kconnect's or Java Kafka Connect's: its files, its start,
+//! its `/proc` figures, and a clean stop.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -30,20 +30,88 @@ pub fn worker_properties(s: &Setup, dir: &Path, rest_port: u16) -> String {
     text
 }
 
-/// A running `kconnect standalone` process.
+/// Which implementation runs a worker.
+#[derive(Debug, Clone)]
+pub enum Engine {
+    /// `kconnect standalone`, from this binary.
+    Kconnect(PathBuf),
+    /// Java Kafka Connect's `ConnectStandalone` on this classpath, with the JVM settings
+    /// `connect-standalone.sh` uses by default.
+    Java {
+        /// The jars (`dir/*`).
+        classpath: String,
+    },
+}
+
+/// The JVM options `kafka-run-class.sh` and `connect-standalone.sh` use when the user sets
+/// none: heap 256 MiB to 2 GiB, G1 with a 20 ms pause goal.
+const JAVA_DEFAULT_OPTIONS: &[&str] = &[
+    "-Xms256M",
+    "-Xmx2G",
+    "-server",
+    "-XX:+UseG1GC",
+    "-XX:MaxGCPauseMillis=20",
+    "-XX:InitiatingHeapOccupancyPercent=35",
+    "-XX:+ExplicitGCInvokesConcurrent",
+    "-XX:MaxInlineLevel=15",
+    "-Djava.awt.headless=true",
+    // Connect's default log4j configuration logs INFO to the console.
+    "-Dlog4j2.level=INFO",
+];
+
+impl Engine {
+    /// `kconnect` or `java`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Kconnect(_) => "kconnect",
+            Self::Java { .. } => "java",
+        }
+    }
+
+    /// The command that runs a standalone worker on `worker_file` and `connectors`.
+    fn command(&self, worker_file: &Path, connectors: &[PathBuf]) -> Command {
+        match self {
+            Self::Kconnect(binary) => {
+                let mut cmd = Command::new(binary);
+                cmd.arg("standalone")
+                    .arg(worker_file)
+                    .args(connectors)
+                    .env("RUST_LOG", "info");
+                cmd
+            }
+            Self::Java { classpath } => {
+                let mut cmd = Command::new(kconnect_testkit::kafka_dist::java());
+                cmd.args(JAVA_DEFAULT_OPTIONS)
+                    .arg("-cp")
+                    .arg(classpath)
+                    .arg("org.apache.kafka.connect.cli.ConnectStandalone")
+                    .arg(worker_file)
+                    .args(connectors);
+                cmd
+            }
+        }
+    }
+}
+
+/// A running standalone worker process.
 pub struct Worker {
     child: Child,
     started: Instant,
     rest_port: u16,
     log: PathBuf,
+    engine: &'static str,
 }
 
 impl Worker {
-    /// Writes `worker.properties` and the connector files into `dir` and starts
-    /// `kconnect standalone` on them; the clock for "time since start" starts just before
-    /// the process is spawned.
-    pub fn start(s: &Setup, dir: &Path, connectors: &[(&str, String)]) -> Result<Self, String> {
-        let binary = &s.binary;
+    /// Writes `worker.properties` and the connector files into `dir` and starts a
+    /// standalone worker of `engine` on them; the clock for "time since start" starts just
+    /// before the process is spawned.
+    pub fn start(
+        s: &Setup,
+        engine: &Engine,
+        dir: &Path,
+        connectors: &[(&str, String)],
+    ) -> Result<Self, String> {
         let rest_port = kconnect_testkit::free_port();
         let worker_file = dir.join("worker.properties");
         write(&worker_file, &worker_properties(s, dir, rest_port))?;
@@ -53,25 +121,24 @@ impl Worker {
             write(&path, content)?;
             files.push(path);
         }
-        let log = dir.join("kconnect.log");
+        let log = dir.join(format!("{}.log", engine.name()));
         let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| e.to_string())?;
         let started = Instant::now();
-        let child = Command::new(binary)
-            .arg("standalone")
-            .arg(&worker_file)
-            .args(&files)
-            .env("RUST_LOG", "info")
+        let child = engine
+            .command(&worker_file, &files)
+            .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+            .map_err(|e| format!("cannot start {engine:?}: {e}"))?;
         Ok(Self {
             child,
             started,
             rest_port,
             log,
+            engine: engine.name(),
         })
     }
 
@@ -104,7 +171,11 @@ impl Worker {
     pub fn check_alive(&mut self) -> Result<(), String> {
         match self.child.try_wait() {
             Ok(None) => Ok(()),
-            Ok(Some(status)) => Err(format!("kconnect exited ({status}):\n{}", self.log())),
+            Ok(Some(status)) => Err(format!(
+                "the {} worker exited ({status}):\n{}",
+                self.engine,
+                self.log()
+            )),
             Err(e) => Err(e.to_string()),
         }
     }
@@ -146,7 +217,8 @@ impl Worker {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
                 return Err(format!(
-                    "kconnect did not stop within 30 s:\n{}",
+                    "the {} worker did not stop within 30 s:\n{}",
+                    self.engine,
                     self.log()
                 ));
             }

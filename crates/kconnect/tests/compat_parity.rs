@@ -214,3 +214,63 @@ fn a_sink_with_a_dead_letter_queue_writes_the_same_dlq_records_and_headers() {
         }
     }
 }
+
+#[test]
+fn a_file_sink_renders_logical_types_as_java_does() {
+    // Java renders dates in the JVM's time zone and kconnect in UTC: the machines that run
+    // these tests are set to UTC.
+    let broker = Broker::shared();
+    let run = unique("parity-logical");
+    let source = format!("{run}-src");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(broker.create_topic(&source, 1));
+    let schema = r#"{"type":"struct","optional":false,"name":"Row","fields":[
+        {"field":"ts","type":"int64","optional":false,"name":"org.apache.kafka.connect.data.Timestamp","version":1},
+        {"field":"day","type":"int32","optional":true,"name":"org.apache.kafka.connect.data.Date","version":1},
+        {"field":"at","type":"int32","optional":true,"name":"org.apache.kafka.connect.data.Time","version":1},
+        {"field":"price","type":"bytes","optional":true,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"}},
+        {"field":"tags","type":"map","optional":true,"keys":{"type":"string","optional":false},"values":{"type":"int64","optional":true,"name":"org.apache.kafka.connect.data.Timestamp","version":1}}]}"#
+        .replace(['\n', ' '], "");
+    let rows = [
+        r#"{"ts":1732890812170,"day":20056,"at":52412170,"price":"BNI=","tags":{"a":0}}"#,
+        r#"{"ts":-1,"day":null,"at":0,"price":"AA==","tags":null}"#,
+        r#"{"ts":951782400000,"day":-1,"at":86399999,"price":"/w==","tags":{}}"#,
+    ];
+    let values: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{{\"schema\":{schema},\"payload\":{r}}}"))
+        .collect();
+    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+    rt.block_on(common::produce(&broker, &source, 0, &refs));
+    let root = tempfile::tempdir().unwrap();
+    let worker = "key.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.json.JsonConverter\nvalue.converter.schemas.enable=true\n";
+    let [java, kconnect] = [Impl::Java, Impl::Kconnect].map(|which| {
+        let dir = root.path().join(which.tag());
+        let file = dir.join("sink.txt");
+        let connector = format!(
+            "name=parity-logical\nconnector.class=org.apache.kafka.connect.file.FileStreamSinkConnector\ntasks.max=1\ntopics={source}\nfile={}\nconsumer.override.group.id={run}-{}\n",
+            file.display(),
+            which.tag()
+        );
+        let mut w = start(which, &broker, &dir, worker, &[("sink.properties", connector)]);
+        let deadline = std::time::Instant::now() + Duration::from_secs(90);
+        let lines = loop {
+            let lines = common::lines(&file);
+            if lines.len() >= rows.len() || std::time::Instant::now() > deadline {
+                break lines;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert_eq!(lines.len(), rows.len(), "{}", w.log());
+        w.stop();
+        lines
+    });
+    assert!(
+        java[0].contains("ts=Fri Nov 29 14:33:32 UTC 2024"),
+        "{java:?}"
+    );
+    assert_eq!(java, kconnect, "the sink files differ (left: Java)");
+}
