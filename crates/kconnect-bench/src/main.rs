@@ -17,6 +17,7 @@
 //! benchmark, not a test: nothing fails on a slow figure.
 
 mod ceiling;
+mod cluster;
 mod payload;
 mod phases;
 mod proc_stats;
@@ -65,10 +66,14 @@ struct Args {
     /// The kconnect binary (default: next to this one).
     #[arg(long)]
     kconnect: Option<PathBuf>,
-    /// Phases to run, comma-separated: idle, ceiling, source, sink.
+    /// Phases to run, comma-separated: idle, ceiling, source, sink; `versus` (the workloads
+    /// compared with Java, with `--java`); `cluster` (not run by default: three distributed
+    /// workers, `--cluster-connectors` connectors of two tasks, one worker killed, with each
+    /// implementation's default `scheduled.rebalance.max.delay.ms` and with 0; on both
+    /// implementations with `--java`, where Java's default delay alone takes five minutes).
     #[arg(
         long,
-        default_value = "idle,ceiling,source,sink",
+        default_value = "idle,ceiling,source,sink,versus",
         value_delimiter = ','
     )]
     only: Vec<String>,
@@ -77,6 +82,9 @@ struct Args {
     /// on the same broker (needs `scripts/setup`'s Java Connect jars).
     #[arg(long)]
     java: bool,
+    /// Connectors in the distributed workload (phase `cluster`).
+    #[arg(long, default_value_t = 50)]
+    cluster_connectors: usize,
     /// Write `perf record` profiles of the worker processes into this directory.
     #[arg(long)]
     perf_dir: Option<PathBuf>,
@@ -107,6 +115,9 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// The topic the distributed workload's connectors write to.
+const CLUSTER_TOPIC: &str = "bench-cluster";
 
 fn wants(args: &Args, phase: &str) -> bool {
     args.only.iter().any(|p| p.trim() == phase)
@@ -179,7 +190,8 @@ fn run(args: &Args) -> Result<(), String> {
         }
         let mut producer_rate = None;
         let mut consumer_rate = None;
-        if wants(args, "ceiling") || wants(args, "sink") || args.java {
+        let versus = args.java && wants(args, "versus");
+        if wants(args, "ceiling") || wants(args, "sink") || versus {
             // The sink reads the first round's topic; later rounds write topics of their own.
             let rounds = if wants(args, "ceiling") {
                 args.ceiling_rounds
@@ -219,7 +231,7 @@ fn run(args: &Args) -> Result<(), String> {
             eprintln!("  kconnect sink: {sink:?}");
             figures.pipeline("sink", &sink, consumer_rate, args.records);
         }
-        for engine in &engines {
+        for engine in engines.iter().filter(|_| versus) {
             let idle = phases::idle(&setup, engine)?;
             eprintln!("  {} idle worker: {idle:?}", engine.name());
             versus::idle(&mut figures, engine, &idle);
@@ -243,6 +255,32 @@ fn run(args: &Args) -> Result<(), String> {
                 consumer_rate,
                 args.records,
             );
+        }
+        if wants(args, "cluster") {
+            let kconnect_only = [worker::Engine::Kconnect(binary.clone())];
+            let cluster_engines = if engines.is_empty() {
+                &kconnect_only[..]
+            } else {
+                &engines[..]
+            };
+            runtime.block_on(broker.create_topic(CLUSTER_TOPIC, 2));
+            for engine in cluster_engines {
+                for delay in [None, Some(0)] {
+                    let c = cluster::run(
+                        &setup,
+                        engine,
+                        args.cluster_connectors,
+                        delay,
+                        CLUSTER_TOPIC,
+                    )?;
+                    eprintln!(
+                        "  {} cluster, scheduled.rebalance.max.delay.ms={}: {c:?}",
+                        engine.name(),
+                        delay.map_or("default".to_string(), |d| d.to_string())
+                    );
+                    versus::cluster(&mut figures, engine, delay, &c);
+                }
+            }
         }
         runs.push(figures);
         drop(broker);

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value as Json;
 
 use crate::ceiling::Probe;
+use crate::cluster::ClusterRun;
 use crate::phases::{Idle, Perf, Pipeline, Setup};
 use crate::proc_stats::{CpuMeter, OthersMeter};
 use crate::report::{median, RunFigures};
@@ -119,6 +120,21 @@ pub fn idle(figures: &mut RunFigures, engine: &Engine, idle: &Idle) {
         &format!("versus.idle.{}.rest_ready_ms", engine.name()),
         idle.rest_ready_ms,
     );
+}
+
+/// Adds a distributed workload's figures for `engine` (`delay`: the
+/// `scheduled.rebalance.max.delay.ms` it ran with; `None` for the default).
+pub fn cluster(figures: &mut RunFigures, engine: &Engine, delay: Option<u64>, c: &ClusterRun) {
+    let prefix = format!("versus.cluster.{}", engine.name());
+    match delay {
+        None => {
+            figures.set_figure(&format!("{prefix}.all_running_s"), c.all_running_s);
+            figures.set_figure(&format!("{prefix}.rss_mib_mean"), c.rss_mib_mean);
+            figures.set_figure(&format!("{prefix}.rss_mib_max"), c.rss_mib_max);
+            figures.set_figure(&format!("{prefix}.failover_default_s"), c.failover_s);
+        }
+        Some(_) => figures.set_figure(&format!("{prefix}.failover_delay0_s"), c.failover_s),
+    }
 }
 
 /// The median over runs of one figure.

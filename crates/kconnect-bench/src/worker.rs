@@ -68,15 +68,22 @@ impl Engine {
         }
     }
 
-    /// The command that runs a standalone worker on `worker_file` and `connectors`.
-    fn command(&self, worker_file: &Path, connectors: &[PathBuf]) -> Command {
+    /// The command that runs a worker on `worker_file` (standalone: with `connectors`;
+    /// distributed when `connectors` is `None`).
+    fn command(&self, worker_file: &Path, connectors: Option<&[PathBuf]>) -> Command {
+        let distributed = connectors.is_none();
+        let connectors = connectors.unwrap_or_default();
         match self {
             Self::Kconnect(binary) => {
                 let mut cmd = Command::new(binary);
-                cmd.arg("standalone")
-                    .arg(worker_file)
-                    .args(connectors)
-                    .env("RUST_LOG", "info");
+                cmd.arg(if distributed {
+                    "distributed"
+                } else {
+                    "standalone"
+                })
+                .arg(worker_file)
+                .args(connectors)
+                .env("RUST_LOG", "info");
                 cmd
             }
             Self::Java { classpath } => {
@@ -84,7 +91,11 @@ impl Engine {
                 cmd.args(JAVA_DEFAULT_OPTIONS)
                     .arg("-cp")
                     .arg(classpath)
-                    .arg("org.apache.kafka.connect.cli.ConnectStandalone")
+                    .arg(if distributed {
+                        "org.apache.kafka.connect.cli.ConnectDistributed"
+                    } else {
+                        "org.apache.kafka.connect.cli.ConnectStandalone"
+                    })
                     .arg(worker_file)
                     .args(connectors);
                 cmd
@@ -113,20 +124,42 @@ impl Worker {
         connectors: &[(&str, String)],
     ) -> Result<Self, String> {
         let rest_port = kconnect_testkit::free_port();
-        let worker_file = dir.join("worker.properties");
-        write(&worker_file, &worker_properties(s, dir, rest_port))?;
         let mut files = Vec::new();
         for (name, content) in connectors {
             let path = dir.join(name);
             write(&path, content)?;
             files.push(path);
         }
+        let props = worker_properties(s, dir, rest_port);
+        Self::launch(engine, dir, rest_port, &props, Some(&files))
+    }
+
+    /// Starts a distributed worker of `engine` in `dir` with the worker settings `props`
+    /// (which must listen on `rest_port`).
+    pub fn start_distributed(
+        engine: &Engine,
+        dir: &Path,
+        rest_port: u16,
+        props: &str,
+    ) -> Result<Self, String> {
+        Self::launch(engine, dir, rest_port, props, None)
+    }
+
+    fn launch(
+        engine: &Engine,
+        dir: &Path,
+        rest_port: u16,
+        props: &str,
+        connectors: Option<&[PathBuf]>,
+    ) -> Result<Self, String> {
+        let worker_file = dir.join("worker.properties");
+        write(&worker_file, props)?;
         let log = dir.join(format!("{}.log", engine.name()));
         let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| e.to_string())?;
         let started = Instant::now();
         let child = engine
-            .command(&worker_file, &files)
+            .command(&worker_file, connectors)
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(out)
@@ -145,6 +178,17 @@ impl Worker {
     /// The process id, as `/proc` names it.
     pub fn pid(&self) -> String {
         self.child.id().to_string()
+    }
+
+    /// The REST port.
+    pub fn port(&self) -> u16 {
+        self.rest_port
+    }
+
+    /// Kills the process with SIGKILL and reaps it.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Time since just before the process was spawned.
