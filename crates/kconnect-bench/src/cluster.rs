@@ -30,6 +30,36 @@ pub struct ClusterRun {
     pub rss_mib_max: f64,
     /// Seconds from the SIGKILL until the dead worker's work runs elsewhere.
     pub failover_s: f64,
+    /// Connectors and tasks the killed worker ran.
+    pub killed_work: usize,
+}
+
+/// The REST port of the group's leader, from the last join a worker logged (Java:
+/// `leaderUrl='http://127.0.0.1:8083/'`; kconnect: `leader_url="http://127.0.0.1:8083/"`).
+fn leader_port(log: &str) -> Option<u16> {
+    let at = ["leaderUrl='", "leader_url="]
+        .iter()
+        .filter_map(|marker| log.rfind(marker).map(|i| i + marker.len()))
+        .max()?;
+    let rest = &log[at..];
+    let port = &rest[rest.find("127.0.0.1:")? + "127.0.0.1:".len()..];
+    let digits: String = port.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Connectors and tasks that `worker` runs, as `statuses` shows.
+fn work_on(statuses: &Json, worker: &str) -> usize {
+    statuses.as_object().map_or(0, |m| {
+        m.values()
+            .map(|c| {
+                let status = &c["status"];
+                let tasks = status["tasks"]
+                    .as_array()
+                    .map_or(0, |t| t.iter().filter(|t| t["worker_id"] == worker).count());
+                tasks + usize::from(status["connector"]["worker_id"] == worker)
+            })
+            .sum()
+    })
 }
 
 /// `curl` with a method, a URL and an optional JSON body; returns (status, body).
@@ -158,8 +188,26 @@ pub fn run(
     let rss: Vec<f64> = workers.iter().map(Worker::rss_mib).collect();
     let rss_mib_mean = rss.iter().sum::<f64>() / rss.len() as f64;
     let rss_mib_max = rss.iter().copied().fold(0.0, f64::max);
-    let victim = WORKERS - 1;
+    // The worker killed is a follower: Java's delay protects a follower's work (a new leader
+    // reassigns at once).
+    let leader = workers.iter().find_map(|w| leader_port(&w.full_log()));
+    let victim = (0..WORKERS)
+        .rev()
+        .find(|n| Some(workers[*n].port()) != leader)
+        .unwrap_or(WORKERS - 1);
+    let port = workers[(victim + 1) % WORKERS].port();
     let dead = format!("127.0.0.1:{}", workers[victim].port());
+    let (_, answer) = curl(
+        "GET",
+        &format!("http://127.0.0.1:{port}/connectors?expand=status"),
+        None,
+    );
+    let killed_work = work_on(&serde_json::from_str(&answer).unwrap_or(Json::Null), &dead);
+    if killed_work == 0 {
+        return Err(format!(
+            "the worker to kill ({dead}) runs nothing: {answer}"
+        ));
+    }
     let killed = Instant::now();
     workers[victim].kill9();
     wait_statuses(port, Duration::from_secs(900), |v| {
@@ -176,6 +224,7 @@ pub fn run(
         rss_mib_mean,
         rss_mib_max,
         failover_s,
+        killed_work,
     })
 }
 
@@ -188,6 +237,23 @@ mod tests {
             "connector": {"state": "RUNNING", "worker_id": worker},
             "tasks": tasks.iter().map(|w| json!({"state": "RUNNING", "worker_id": w})).collect::<Vec<_>>(),
         }})
+    }
+
+    #[test]
+    fn the_leader_port_is_the_last_one_logged() {
+        let java = "Assignment{error=0, leader='connect-1', leaderUrl='http://127.0.0.1:8083/', offset=2}\n\
+                    Assignment{error=0, leader='connect-2', leaderUrl='http://127.0.0.1:9000/', offset=3}";
+        assert_eq!(leader_port(java), Some(9000));
+        let kconnect = r#"INFO joined the group as follower generation=3 leader_url="http://127.0.0.1:41234/""#;
+        assert_eq!(leader_port(kconnect), Some(41234));
+        assert_eq!(leader_port("nothing"), None);
+    }
+
+    #[test]
+    fn work_is_counted_per_worker() {
+        let v = json!({"a": status("w1", &["w1", "w2"]), "b": status("w2", &["w2", "w3"])});
+        assert_eq!(work_on(&v, "w2"), 3);
+        assert_eq!(work_on(&v, "w4"), 0);
     }
 
     #[test]

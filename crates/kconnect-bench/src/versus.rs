@@ -132,6 +132,7 @@ pub fn cluster(figures: &mut RunFigures, engine: &Engine, delay: Option<u64>, c:
             figures.set_figure(&format!("{prefix}.rss_mib_mean"), c.rss_mib_mean);
             figures.set_figure(&format!("{prefix}.rss_mib_max"), c.rss_mib_max);
             figures.set_figure(&format!("{prefix}.failover_default_s"), c.failover_s);
+            figures.set_figure(&format!("{prefix}.killed_work"), c.killed_work as f64);
         }
         Some(_) => figures.set_figure(&format!("{prefix}.failover_delay0_s"), c.failover_s),
     }
@@ -168,16 +169,30 @@ pub fn table(runs: &[RunFigures], java_version: &str) -> String {
             }
         }
     }
-    for (figure, label) in [
-        ("rss_mib", "idle worker: RSS MiB"),
-        ("rest_ready_ms", "idle worker: start to REST ready, ms"),
+    for (key, label) in [
+        ("idle.{}.rss_mib", "idle worker: RSS MiB"),
+        (
+            "idle.{}.rest_ready_ms",
+            "idle worker: start to REST ready, ms",
+        ),
+        (
+            "cluster.{}.all_running_s",
+            "cluster of 3: create to all RUNNING, s",
+        ),
+        (
+            "cluster.{}.rss_mib_mean",
+            "cluster of 3: RSS per worker MiB",
+        ),
+        (
+            "cluster.{}.failover_default_s",
+            "SIGKILL to tasks running elsewhere, defaults, s",
+        ),
+        (
+            "cluster.{}.failover_delay0_s",
+            "SIGKILL to tasks running elsewhere, delay 0, s",
+        ),
     ] {
-        if let Some(line) = row(
-            runs,
-            label.to_string(),
-            &format!("idle.{{}}.{figure}"),
-            false,
-        ) {
+        if let Some(line) = row(runs, label.to_string(), key, false) {
             out.push_str(&line);
         }
     }
@@ -215,4 +230,55 @@ pub fn summary(runs: &[RunFigures]) -> Json {
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_shows_both_sides_and_the_ratio() {
+        let mut run = RunFigures::default();
+        let (k, j) = (
+            Engine::Kconnect("kconnect".into()),
+            Engine::Java {
+                classpath: String::new(),
+            },
+        );
+        idle(
+            &mut run,
+            &k,
+            &Idle {
+                rss_mib: 20.0,
+                rest_ready_ms: 100.0,
+            },
+        );
+        idle(
+            &mut run,
+            &j,
+            &Idle {
+                rss_mib: 400.0,
+                rest_ready_ms: 5000.0,
+            },
+        );
+        let c = |s| ClusterRun {
+            all_running_s: s,
+            rss_mib_mean: s,
+            rss_mib_max: s,
+            failover_s: s,
+            killed_work: 30,
+        };
+        cluster(&mut run, &k, None, &c(2.0));
+        cluster(&mut run, &j, None, &c(8.0));
+        let text = table(&[run], "4.3.1");
+        assert!(text.contains("Java Kafka Connect 4.3.1"), "{text}");
+        assert!(text.contains("idle worker: RSS MiB"), "{text}");
+        assert!(text.contains("20.0x"), "{text}");
+        assert!(
+            text.contains("cluster of 3: create to all RUNNING, s"),
+            "{text}"
+        );
+        assert!(text.contains("4.0x"), "{text}");
+        assert!(!text.contains("delay 0"), "not measured: {text}");
+    }
 }

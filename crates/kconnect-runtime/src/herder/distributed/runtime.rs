@@ -263,6 +263,12 @@ impl Loop {
                 let leader = joined.leader_id == joined.member_id;
                 self.protocol.observe(joined.generation, leader);
                 let reaction = self.state.on_assigned(&joined);
+                tracing::info!(
+                    generation = joined.generation,
+                    leader_url = self.state.leader_url(),
+                    "joined the group as {}",
+                    if leader { "leader" } else { "follower" }
+                );
                 self.publish_view();
                 self.apply(reaction).await;
             }
