@@ -15,10 +15,22 @@ use common::Kconnect;
 use kconnect_testkit::{unique, Broker, JavaConnect};
 use serde_json::{json, Value};
 
-/// Steps whose answers differ on purpose (see docs/COMPAT.md): the validate endpoint's key
-/// definitions carry kconnect's own documentation, display names and widths, and its
-/// automatic-restart group.
-const KNOWN: &[&str] = &["validate missing topic"];
+/// Steps whose answers differ on purpose (see docs/COMPAT.md):
+/// - an offset rejected by the connector: same status (500), kconnect's own wording, naming
+///   the connector;
+/// - an unknown connector class: same status (400), the available connectors listed by class
+///   name where Java prints each plugin descriptor's `toString`;
+/// - the validate endpoint's key definitions carry kconnect's own documentation, display
+///   names and widths, and its automatic-restart group;
+/// - a body that is not JSON is a 400 naming the problem, where Java answers 500 with its
+///   JSON parser's message.
+const KNOWN: &[&str] = &[
+    "alter offsets badly",
+    "create with a bad class",
+    "validate missing topic",
+    "bad json",
+    "bad json config",
+];
 
 /// Replaces what differs by nature between two workers: worker ids (`host:port`), the
 /// REST port, stack traces, and the plugin `version` of status entries (Java reports its
@@ -236,6 +248,76 @@ async fn the_same_requests_get_the_same_answers() {
             Some(stopped),
         ),
         (
+            "alter offsets",
+            "PATCH",
+            "/connectors/rd/offsets".into(),
+            Some(json!({"offsets": [{
+                "partition": {"filename": input.display().to_string()},
+                "offset": {"position": 2},
+            }]})),
+            None,
+        ),
+        (
+            "offsets altered",
+            "GET",
+            "/connectors/rd/offsets".into(),
+            None,
+            None,
+        ),
+        (
+            "alter offsets badly",
+            "PATCH",
+            "/connectors/rd/offsets".into(),
+            Some(json!({"offsets": [{
+                "partition": {"filename": input.display().to_string()},
+                "offset": {"position": "two"},
+            }]})),
+            None,
+        ),
+        (
+            "reset offsets",
+            "DELETE",
+            "/connectors/rd/offsets".into(),
+            None,
+            None,
+        ),
+        (
+            "offsets reset",
+            "GET",
+            "/connectors/rd/offsets".into(),
+            None,
+            None,
+        ),
+        (
+            "reset topics",
+            "PUT",
+            "/connectors/rd/topics/reset".into(),
+            None,
+            None,
+        ),
+        (
+            "topics after reset",
+            "GET",
+            "/connectors/rd/topics".into(),
+            None,
+            None,
+        ),
+        (
+            "create without a name",
+            "POST",
+            "/connectors".into(),
+            Some(json!({"config": config})),
+            None,
+        ),
+        (
+            "create with a bad class",
+            "POST",
+            "/connectors".into(),
+            Some(json!({"name": "bad", "config": {"connector.class": "NoSuchConnector"}})),
+            None,
+        ),
+        ("health", "GET", "/health".into(), None, None),
+        (
             "missing connector",
             "GET",
             "/connectors/nope".into(),
@@ -279,6 +361,27 @@ async fn the_same_requests_get_the_same_answers() {
         }
         if answers[0] != answers[1] {
             differences.push(*name);
+            eprintln!(
+                "{name}: {method} {path}\n  Java:     {} {}\n  kconnect: {} {}",
+                answers[0].0, answers[0].1, answers[1].0, answers[1].1
+            );
+        }
+    }
+    // Bodies that are not JSON at all.
+    for (name, method, path, raw) in [
+        ("bad json", "POST", "/connectors", "{not json"),
+        ("bad json config", "PUT", "/connectors/x/config", "[1,"),
+    ] {
+        let mut answers = Vec::new();
+        for side in &sides {
+            let r = side
+                .rest
+                .send(method, path, Some("application/json"), Some(raw.to_string()))
+                .await;
+            answers.push((r.status, normalise(&r.body, &ports)));
+        }
+        if answers[0] != answers[1] {
+            differences.push(name);
             eprintln!(
                 "{name}: {method} {path}\n  Java:     {} {}\n  kconnect: {} {}",
                 answers[0].0, answers[0].1, answers[1].0, answers[1].1
