@@ -376,7 +376,12 @@ async fn the_same_requests_get_the_same_answers() {
         for side in &sides {
             let r = side
                 .rest
-                .send(method, path, Some("application/json"), Some(raw.to_string()))
+                .send(
+                    method,
+                    path,
+                    Some("application/json"),
+                    Some(raw.to_string()),
+                )
                 .await;
             answers.push((r.status, normalise(&r.body, &ports)));
         }
