@@ -63,6 +63,32 @@ fn normalise(v: &Value, ports: &[u16]) -> Value {
     }
 }
 
+/// A plugin listing without kconnect's own plugins, versions normalised, sorted by class.
+fn plugin_listing(body: &Value) -> Value {
+    let mut entries: Vec<Value> = body
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|p| {
+                    !p["class"]
+                        .as_str()
+                        .unwrap_or("")
+                        .starts_with("io.kconnect.")
+                })
+                .map(|p| {
+                    let mut p = p.clone();
+                    if p.get("version").is_some() {
+                        p["version"] = json!("<version>");
+                    }
+                    p
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    entries.sort_by_key(|p| p["class"].as_str().unwrap_or("").to_string());
+    Value::Array(entries)
+}
+
 /// One worker under test: its REST client, and the process when it is Java.
 struct Side {
     rest: Kconnect,
@@ -363,6 +389,28 @@ async fn the_same_requests_get_the_same_answers() {
             differences.push(*name);
             eprintln!(
                 "{name}: {method} {path}\n  Java:     {} {}\n  kconnect: {} {}",
+                answers[0].0, answers[0].1, answers[1].0, answers[1].1
+            );
+        }
+    }
+    // The plugin listings: the same plugins, once kconnect's own (`io.kconnect.*`) are set
+    // aside, and with the versions each implementation gives its plugins normalised.
+    for (name, path) in [
+        ("connector plugins", "/connector-plugins"),
+        ("all plugins", "/connector-plugins?connectorsOnly=false"),
+    ] {
+        let mut answers = Vec::new();
+        for side in &sides {
+            let (status, body) = side.rest.call("GET", path, None).await;
+            answers.push((status, plugin_listing(&body)));
+        }
+        // Java lists the FileStream and the five test connectors at least.
+        let listed = answers[0].1.as_array().map_or(0, Vec::len);
+        assert!(listed >= 7, "{name}: Java listed {listed} plugins");
+        if answers[0] != answers[1] {
+            differences.push(name);
+            eprintln!(
+                "{name}: GET {path}\n  Java:     {} {}\n  kconnect: {} {}",
                 answers[0].0, answers[0].1, answers[1].0, answers[1].1
             );
         }
