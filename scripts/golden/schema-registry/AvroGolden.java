@@ -207,6 +207,45 @@ public class AvroGolden {
             settings("value.subject.name.strategy", "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"),
             false, point, new Struct(point).put("x", 3).put("y", 4)));
 
+        // More shapes: optional nested types, a map with int keys, defaults of every kind,
+        // decimals with a precision, top-level decimals and optional bytes. (Two maps with
+        // non-string keys of different types cannot be registered: both entry records are
+        // named io.confluent.connect.avro.MapEntry, and Avro refuses to redefine a name.)
+        Schema more = SchemaBuilder.struct().name("com.example.More")
+            .field("opt_point", SchemaBuilder.struct().name("com.example.Point2")
+                .field("x", Schema.INT32_SCHEMA).optional().build())
+            .field("opt_list", SchemaBuilder.array(Schema.OPTIONAL_INT32_SCHEMA).optional().build())
+            .field("opt_values", SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.OPTIONAL_FLOAT64_SCHEMA).build())
+            .field("by_int", SchemaBuilder.map(Schema.INT32_SCHEMA, Schema.STRING_SCHEMA).build())
+            .field("raw", SchemaBuilder.bytes().defaultValue(new byte[] {0, (byte) 200}).build())
+            .field("ratio", SchemaBuilder.float32().defaultValue(0.5f).build())
+            .field("flag", SchemaBuilder.bool().optional().defaultValue(true).build())
+            .field("amount", Decimal.builder(3).parameter("connect.decimal.precision", "10").build())
+            .field("labelled", SchemaBuilder.string().name("com.example.Label").parameter("lang", "en").build())
+            .field("empty_list", SchemaBuilder.array(Schema.STRING_SCHEMA).build())
+            .build();
+        Map<String, Double> optValues = new LinkedHashMap<>();
+        optValues.put("a", null);
+        optValues.put("b", 1.5);
+        Map<Integer, String> byInt = new LinkedHashMap<>();
+        byInt.put(-1, "minus one");
+        cases.add(new Case("optional nested types, an int-key map, defaults", none, false, more, new Struct(more)
+            .put("opt_point", null)
+            .put("opt_list", Arrays.asList(1, null, 3))
+            .put("opt_values", optValues)
+            .put("by_int", byInt)
+            .put("raw", new byte[] {1})
+            .put("ratio", 0.25f)
+            .put("flag", null)
+            .put("amount", new BigDecimal("-12.345"))
+            .put("labelled", "hi")
+            .put("empty_list", List.of())));
+        cases.add(new Case("top-level decimal", none, false, Decimal.schema(2), new BigDecimal("1.50")));
+        cases.add(new Case("top-level optional bytes", none, false, Schema.OPTIONAL_BYTES_SCHEMA, new byte[] {9, 8}));
+        cases.add(new Case("top-level timestamp", none, false, Timestamp.SCHEMA, new java.util.Date(-1000L)));
+        cases.add(new Case("top-level array of structs", none, false, SchemaBuilder.array(point).build(),
+            List.of(new Struct(point).put("x", 1).put("y", 2))));
+
         for (Case c : cases) {
             emit(new MockSchemaRegistryClient(), c, "golden");
         }

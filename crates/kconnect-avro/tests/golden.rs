@@ -1,0 +1,88 @@
+//! Every case written by Confluent's AvroConverter (testdata/golden/avro): kconnect maps the
+//! Connect schema to the same registered Avro schema text, and writes the same bytes.
+
+#![allow(clippy::unwrap_used)]
+
+use kconnect_api::config_map;
+use kconnect_api::plugin::Converter;
+use kconnect_avro::to_avro::to_avro;
+use kconnect_avro::{encode, wire, AvroDataConfig};
+use kconnect_json::JsonConverter;
+use serde_json::Value as Json;
+
+fn cases() -> Vec<Json> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/golden/avro/avro.jsonl"
+    );
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn config(settings: &Json) -> AvroDataConfig {
+    let flag = |key: &str, default: bool| {
+        settings[key]
+            .as_str()
+            .map_or(default, |v| v.eq_ignore_ascii_case("true"))
+    };
+    AvroDataConfig {
+        connect_meta_data: flag("connect.meta.data", true),
+        scrub_invalid_names: flag("scrub.invalid.names", false),
+        enhanced_schema_support: flag("enhanced.avro.schema.support", false),
+    }
+}
+
+#[test]
+fn schemas_and_bytes_match_confluents_converter() {
+    let mut envelope = JsonConverter::new();
+    Converter::configure(
+        &mut envelope,
+        &config_map(&[("schemas.enable", "true")]),
+        false,
+    )
+    .unwrap();
+    let cases = cases();
+    assert!(cases.len() >= 25, "{} cases", cases.len());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = case["case"].as_str().unwrap();
+        let connect = case["connect"].as_str().unwrap();
+        let data = envelope
+            .deserialize("golden", Some(connect.as_bytes()))
+            .unwrap();
+        let schema = data.schema.clone().unwrap();
+        let Some(expected_bytes) = case["bytes"].as_str() else {
+            assert!(
+                data.value.is_null(),
+                "{name}: only null values have no bytes"
+            );
+            continue;
+        };
+        let expected_schema = case["registered"].as_str().unwrap();
+        let settings = config(&case["settings"]);
+        let avro = to_avro(&schema, &settings).unwrap().text();
+        if avro != expected_schema {
+            failures.push(format!(
+                "{name}: registered schema\n  Confluent: {expected_schema}\n  kconnect:  {avro}"
+            ));
+        }
+        let mut payload = Vec::new();
+        match encode(&schema, &data.value, &mut payload) {
+            Ok(()) => {
+                let id = i32::try_from(case["schema_id"].as_i64().unwrap()).unwrap();
+                let framed = wire::frame(id, &payload);
+                let hex: String = framed.iter().map(|b| format!("{b:02x}")).collect();
+                if hex != expected_bytes {
+                    failures.push(format!(
+                        "{name}: bytes\n  Confluent: {expected_bytes}\n  kconnect:  {hex}"
+                    ));
+                }
+            }
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
