@@ -17,11 +17,13 @@
 //! lies.
 
 pub mod binary;
+pub mod from_avro;
 mod names;
 pub mod to_avro;
 pub mod wire;
 
 pub use binary::encode;
+pub use from_avro::Reader;
 pub use to_avro::{AvroDataConfig, AvroSchema};
 
 /// What can go wrong mapping or encoding.

@@ -87,6 +87,7 @@ public class AvroGolden {
             List<String> subjects = new ArrayList<>(client.getAllSubjects());
             String subject = subjects.size() == 1 ? subjects.get(0) : String.join(",", subjects);
             out.append(",\"subject\":").append(json(subject));
+            out.append(",\"version\":").append(client.getVersion(subject, client.getSchemaById(id)));
             out.append(",\"registered\":").append(json(client.getSchemaById(id).canonicalString()));
             SchemaAndValue back = converter.toConnectData(topic, bytes);
             out.append(",\"read_back\":").append(json(envelope(back.schema(), back.value())));
