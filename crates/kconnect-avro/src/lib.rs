@@ -7,7 +7,8 @@
 //! - [`binary`]: Connect values in Avro's binary encoding, following that mapping;
 //! - [`wire`]: Confluent's framing, a magic byte 0 and the schema id before the payload.
 //!
-//! The schema registry client and the converter plugin build on these. Everything here is
+//! [`AvroConverter`] puts them together with a Schema Registry (`kconnect-registry`) under
+//! Confluent's class name. Everything here is
 //! checked byte for byte against vectors written by Confluent's own `AvroConverter`
 //! (`testdata/golden/avro`).
 //!
@@ -17,12 +18,14 @@
 //! lies.
 
 pub mod binary;
+pub mod converter;
 pub mod from_avro;
 mod names;
 pub mod to_avro;
 pub mod wire;
 
 pub use binary::encode;
+pub use converter::{AvroConverter, AVRO_CONVERTER_CLASS};
 pub use from_avro::Reader;
 pub use to_avro::{AvroDataConfig, AvroSchema};
 

@@ -53,6 +53,10 @@ pub fn registry() -> Registry {
     r.converters(&[JSON_CONVERTER], VERSION, |name| {
         is_json(name).then(|| Box::new(kconnect_json::JsonConverter::new()) as Box<dyn Converter>)
     });
+    r.converters(&[kconnect_avro::AVRO_CONVERTER_CLASS], VERSION, |name| {
+        (name == kconnect_avro::AVRO_CONVERTER_CLASS || name == "AvroConverter")
+            .then(|| Box::new(kconnect_avro::AvroConverter::new()) as Box<dyn Converter>)
+    });
     r.converters(
         kconnect_converters::registry::CONVERTER_CLASSES,
         VERSION,

@@ -63,7 +63,9 @@ fn normalise(v: &Value, ports: &[u16]) -> Value {
     }
 }
 
-/// A plugin listing without kconnect's own plugins, versions normalised, sorted by class.
+/// A plugin listing without the plugins kconnect has built in beyond Java's (its own
+/// `io.kconnect.*`, and Confluent's `io.confluent.*` converters), versions normalised,
+/// sorted by class.
 fn plugin_listing(body: &Value) -> Value {
     let mut entries: Vec<Value> = body
         .as_array()
