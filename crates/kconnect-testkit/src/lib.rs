@@ -8,6 +8,7 @@ mod failure_log;
 mod java_connect;
 pub mod kafka_dist;
 mod oauth;
+mod schema_registry;
 mod shared;
 pub mod tls;
 mod topics;
@@ -17,6 +18,7 @@ pub use broker_config::{Listener, Ports, SASL_MECHANISMS};
 pub use java_connect::JavaConnect;
 pub use kafka_dist::{TEST_PASSWORD, TEST_USER};
 pub use oauth::TokenEndpoint;
+pub use schema_registry::SchemaRegistry;
 pub use tls::{JavaStores, TlsFiles};
 pub use topics::{ConsumedRecord, TopicReader};
 
