@@ -1,0 +1,97 @@
+//! The Avro converter end to end, standalone, on a real broker and a real Schema Registry
+//! (Apicurio Registry's Confluent API): Datagen writes Avro records (keys and values) whose
+//! schemas it registers, a FileStreamSink reads them back into the same lines the records
+//! render to, and a record that is not Avro goes to the dead letter queue.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{wait_lines, Kconnect};
+use kconnect_datagen::{Shape, ShapeKind};
+use kconnect_testkit::{unique, Broker, SchemaRegistry, TopicReader};
+
+const AVRO: &str = "io.confluent.connect.avro.AvroConverter";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn datagen_to_avro_to_file_sink_with_a_poison_record_in_the_dlq() {
+    let broker = Broker::shared();
+    let registry = SchemaRegistry::start();
+    let topic = unique("avro");
+    let dlq = format!("{topic}-dlq");
+    broker.create_topic(&topic, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = registry.url();
+    let mut k = Kconnect::new(
+        dir.path(),
+        &broker,
+        &format!(
+            "key.converter={AVRO}\nkey.converter.schema.registry.url={url}\nvalue.converter={AVRO}\nvalue.converter.schema.registry.url={url}\n"
+        ),
+    );
+    let records = 500;
+    let source = k.connector_file(
+        "datagen.properties",
+        &format!("name=gen\nconnector.class=Datagen\ntasks.max=1\nkafka.topic={topic}\nkey=sequence\nseed=7\nmax.records={records}\n"),
+    );
+    let out = dir.path().join("sink.txt");
+    let sink = k.connector_file(
+        "sink.properties",
+        &format!(
+            "name=sink\nconnector.class=FileStreamSink\ntasks.max=1\ntopics={topic}\nfile={}\nerrors.tolerance=all\nerrors.deadletterqueue.topic.name={dlq}\nerrors.deadletterqueue.topic.replication.factor=1\nerrors.deadletterqueue.context.headers.enable=true\n",
+            out.display()
+        ),
+    );
+    k.start(&[&source, &sink]);
+    k.wait_rest().await;
+    let lines = wait_lines(&out, records, Duration::from_secs(90), &k);
+    assert_eq!(lines.len(), records, "{}", k.log());
+    // Each line is the record as the source made it (Avro carried every field through).
+    let shape = Shape::new(ShapeKind::Struct10).unwrap();
+    for n in [0usize, 1, records - 1] {
+        assert_eq!(lines[n], shape.value(7, n as u64).to_string(), "line {n}");
+    }
+    // On the wire: Confluent's framing, and both subjects registered.
+    let written = TopicReader::new(&broker).read(&topic, 1, 1, Duration::from_secs(30));
+    let value = written[0].value.as_deref().unwrap();
+    assert_eq!(value[0], 0, "magic byte");
+    let subjects = std::process::Command::new("curl")
+        .args(["-s", &format!("{url}/subjects")])
+        .output()
+        .unwrap();
+    let subjects = String::from_utf8_lossy(&subjects.stdout).to_string();
+    assert!(
+        subjects.contains(&format!("{topic}-value")) && subjects.contains(&format!("{topic}-key")),
+        "{subjects}"
+    );
+    // A record written by something else is a data error: skipped into the DLQ.
+    common::produce(&broker, &topic, 0, &["not avro at all"]).await;
+    let dead = TopicReader::new(&broker).read(&dlq, 1, 1, Duration::from_secs(60));
+    assert_eq!(dead.len(), 1, "{}", k.log());
+    assert_eq!(dead[0].value.as_deref(), Some(&b"not avro at all"[..]));
+    let header = |name: &str| {
+        dead[0]
+            .headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.as_ref().map(|v| String::from_utf8_lossy(v).into_owned()))
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        header("__connect.errors.exception.class.name"),
+        "org.apache.kafka.connect.errors.DataException"
+    );
+    assert!(
+        header("__connect.errors.exception.message").contains("magic byte"),
+        "{}",
+        header("__connect.errors.exception.message")
+    );
+    assert_eq!(
+        common::lines(&out).len(),
+        records,
+        "the poison record wrote no line"
+    );
+    assert_eq!(k.stop(), Some(0), "{}", k.log());
+}
