@@ -95,3 +95,105 @@ async fn datagen_to_avro_to_file_sink_with_a_poison_record_in_the_dlq() {
     );
     assert_eq!(k.stop(), Some(0), "{}", k.log());
 }
+
+/// Runs tests/python/avro_client.py (Confluent's Python serdes) in the tests' virtual
+/// environment; returns its standard output.
+fn python_client(args: &[&str]) -> String {
+    let python = kconnect_testkit::kafka_dist::cache_dir().join("python/bin/python3");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/avro_client.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("run the Python client (installed by scripts/setup)");
+    assert!(
+        out.status.success(),
+        "avro_client.py {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confluents_python_serdes_and_kconnect_read_each_other() {
+    let broker = Broker::shared();
+    let registry = SchemaRegistry::start();
+    let url = registry.url();
+    let from_python = unique("avro-py");
+    let from_kconnect = unique("avro-kc");
+    broker.create_topic(&from_python, 1).await;
+    broker.create_topic(&from_kconnect, 1).await;
+    let count = 20;
+    // Python writes orders; kconnect's sink reads them.
+    python_client(&[
+        "produce",
+        &broker.bootstrap(),
+        &url,
+        &from_python,
+        &count.to_string(),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut k = Kconnect::new(
+        dir.path(),
+        &broker,
+        &format!(
+            "key.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter={AVRO}\nvalue.converter.schema.registry.url={url}\n"
+        ),
+    );
+    let out = dir.path().join("orders.txt");
+    let sink = k.connector_file(
+        "sink.properties",
+        &format!(
+            "name=orders\nconnector.class=FileStreamSink\ntopics={from_python}\nfile={}\n",
+            out.display()
+        ),
+    );
+    let source = k.connector_file(
+        "datagen.properties",
+        &format!("name=gen\nconnector.class=Datagen\nkafka.topic={from_kconnect}\nkey=none\nseed=7\nmax.records={count}\n"),
+    );
+    k.start(&[&sink, &source]);
+    k.wait_rest().await;
+    let lines = wait_lines(&out, count, Duration::from_secs(90), &k);
+    let expected: Vec<String> = (0..count)
+        .map(|n| {
+            let note = if n % 2 == 1 {
+                String::new()
+            } else {
+                format!(",note=note {n}")
+            };
+            format!("Struct{{id={n},item=item-{n},price={n}.5{note}}}")
+        })
+        .collect();
+    assert_eq!(lines, expected, "{}", k.log());
+    // kconnect writes Datagen records; Python reads them.
+    let read = python_client(&[
+        "consume",
+        &broker.bootstrap(),
+        &url,
+        &from_kconnect,
+        &count.to_string(),
+    ]);
+    let read: Vec<serde_json::Value> = read
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(read.len(), count, "{}", k.log());
+    let shape = Shape::new(ShapeKind::Struct10).unwrap();
+    for (n, value) in read.iter().enumerate() {
+        let expected = shape.value(7, n as u64);
+        let s = expected.as_struct().unwrap();
+        for field in ["id", "name", "email", "age", "active", "country"] {
+            let want = match s.get(field).unwrap() {
+                kconnect_api::Value::Int64(v) => serde_json::json!(v),
+                kconnect_api::Value::Int32(v) => serde_json::json!(v),
+                kconnect_api::Value::Boolean(v) => serde_json::json!(v),
+                kconnect_api::Value::String(v) => serde_json::json!(v),
+                kconnect_api::Value::Null => serde_json::Value::Null,
+                other => serde_json::json!(other.to_string()),
+            };
+            assert_eq!(value[field], want, "record {n}, field {field}: {value}");
+        }
+    }
+    assert_eq!(k.stop(), Some(0), "{}", k.log());
+}
