@@ -41,7 +41,8 @@ enum Node {
     String,
     /// An enum's symbols, read as a string.
     Enum(Vec<String>),
-    Record(Vec<Node>),
+    /// A record's fields, and (once bound) the Connect schema of its structs.
+    Record(Vec<Node>, Option<SchemaRef>),
     Array(Box<Node>),
     /// An Avro map (string keys).
     Map(Box<Node>),
@@ -70,14 +71,13 @@ impl Reader {
         let mut parser = Parser {
             named: HashMap::new(),
         };
-        let (node, mut schema) = parser.parse(&json, None)?;
+        let (mut node, mut schema) = parser.parse(&json, None)?;
         if schema.version.is_none() && !schema.optional {
             schema.version = version;
         }
-        Ok(Self {
-            node,
-            schema: Arc::new(schema),
-        })
+        let schema = Arc::new(schema);
+        bind(&mut node, &schema);
+        Ok(Self { node, schema })
     }
 
     /// The Connect schema of the values.
@@ -263,7 +263,7 @@ impl Parser {
         if !connect_default {
             schema.name = Some(full.clone());
         }
-        let node = Node::Record(nodes);
+        let node = Node::Record(nodes, None);
         self.named.insert(full, (node.clone(), schema.clone()));
         Ok((node, schema))
     }
@@ -297,7 +297,7 @@ impl Parser {
     ) -> Result<(Node, Schema), AvroError> {
         let items = o.get("items").unwrap_or(&Json::Null);
         let (node, items_schema) = self.parse(items, ns)?;
-        if let (Node::Record(fields), true) = (&node, is_map_entry(items, &items_schema)) {
+        if let (Node::Record(fields, _), true) = (&node, is_map_entry(items, &items_schema)) {
             if let [key, value] = fields.as_slice() {
                 let mut schema = Schema::of(SchemaType::Map, false);
                 schema.key_schema = Some(items_schema.fields[0].schema.clone());
@@ -311,6 +311,32 @@ impl Parser {
         let mut schema = Schema::of(SchemaType::Array, false);
         schema.value_schema = Some(Arc::new(items_schema));
         Ok((Node::Array(Box::new(node)), schema))
+    }
+}
+
+/// Gives every record node the final Connect schema of its structs (shared, so that reading
+/// a record does not copy its schema).
+fn bind(node: &mut Node, schema: &SchemaRef) {
+    match node {
+        Node::Record(fields, bound) => {
+            for (field_node, field) in fields.iter_mut().zip(&schema.fields) {
+                bind(field_node, &field.schema);
+            }
+            *bound = Some(schema.clone());
+        }
+        Node::Array(items) | Node::Map(items) => {
+            if let Some(values) = &schema.value_schema {
+                bind(items, values);
+            }
+        }
+        Node::Entries(key, value) => {
+            if let (Some(k), Some(v)) = (&schema.key_schema, &schema.value_schema) {
+                bind(key, k);
+                bind(value, v);
+            }
+        }
+        Node::Optional { inner, .. } => bind(inner, schema),
+        _ => {}
     }
 }
 
@@ -546,8 +572,8 @@ fn read(node: &Node, schema: &Schema, input: &mut &[u8]) -> Result<Value, AvroEr
                     .ok_or_else(|| AvroError::Data(format!("enum symbol {i} does not exist")))?,
             )
         }
-        Node::Record(fields) => {
-            let schema_ref = Arc::new(schema.clone());
+        Node::Record(fields, bound) => {
+            let schema_ref = bound.clone().unwrap_or_else(|| Arc::new(schema.clone()));
             let mut s = Struct::new(schema_ref).map_err(|e| AvroError::Data(e.to_string()))?;
             for (field, node) in schema.fields.iter().zip(fields) {
                 let v = read(node, &field.schema, input)?;
