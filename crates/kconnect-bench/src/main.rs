@@ -16,6 +16,7 @@
 //! It prints a table of medians over the runs and writes every figure as JSON. It is a
 //! benchmark, not a test: nothing fails on a slow figure.
 
+mod avro;
 mod ceiling;
 mod cluster;
 mod payload;
@@ -66,7 +67,9 @@ struct Args {
     /// The kconnect binary (default: next to this one).
     #[arg(long)]
     kconnect: Option<PathBuf>,
-    /// Phases to run, comma-separated: idle, ceiling, source, sink; `versus` (the workloads
+    /// Phases to run, comma-separated: idle, ceiling, source, sink; `avro` (not run by
+    /// default: Datagen through JsonConverter and through AvroConverter with a real Schema
+    /// Registry, one after the other); `versus` (the workloads
     /// compared with Java, with `--java`); `cluster` (not run by default: three distributed
     /// workers, `--cluster-connectors` connectors of two tasks, one worker killed, with each
     /// implementation's default `scheduled.rebalance.max.delay.ms` and with 0; on both
@@ -254,6 +257,21 @@ fn run(args: &Args) -> Result<(), String> {
                 &p,
                 consumer_rate,
                 args.records,
+            );
+        }
+        if wants(args, "avro") {
+            let registry = kconnect_testkit::SchemaRegistry::start();
+            let topics = ("bench-datagen-json", "bench-datagen-avro");
+            runtime.block_on(broker.create_topic(topics.0, 1));
+            runtime.block_on(broker.create_topic(topics.1, 1));
+            let (json, avro) = avro::run(&setup, &probe, &registry.url(), topics)?;
+            eprintln!("  Datagen with JsonConverter: {json:?}");
+            eprintln!("  Datagen with AvroConverter: {avro:?}");
+            figures.pipeline("avro.json_source", &json, None, args.records);
+            figures.pipeline("avro.avro_source", &avro, None, args.records);
+            figures.set_figure(
+                "avro.avro_vs_json_pct",
+                100.0 * avro.records_per_s / json.records_per_s,
             );
         }
         if wants(args, "cluster") {

@@ -214,6 +214,36 @@ pub const SPECS: &[Spec] = &[
         None,
         None,
     ),
+    spec(
+        "avro.json_source.records_per_s",
+        "Datagen with JsonConverter, records/s",
+        None,
+        None,
+    ),
+    spec(
+        "avro.avro_source.records_per_s",
+        "Datagen with AvroConverter, records/s",
+        None,
+        None,
+    ),
+    spec(
+        "avro.avro_vs_json_pct",
+        "Datagen with AvroConverter, % of JsonConverter",
+        Some(Target::AtLeast(80.0)),
+        None,
+    ),
+    spec(
+        "avro.json_source.cpu_s_per_million",
+        "Datagen with JsonConverter, CPU s per 1M records",
+        None,
+        None,
+    ),
+    spec(
+        "avro.avro_source.cpu_s_per_million",
+        "Datagen with AvroConverter, CPU s per 1M records",
+        None,
+        None,
+    ),
 ];
 
 /// A figure as the table shows it: no decimals from 100 on, one from 10, two below.

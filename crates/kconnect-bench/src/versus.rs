@@ -43,21 +43,43 @@ pub fn schema_source(
          tasks.max={tasks}\ntopic={topic}\nnum.messages={per_task}\nthroughput=-1\n\
          partition.count={tasks}\n"
     );
+    let w = Worker::start(s, engine, dir.path(), &[("schema.properties", connector)])?;
+    measure_source(
+        s,
+        w,
+        probe,
+        &topic,
+        partitions,
+        n,
+        &format!("schema{tasks}-{}", engine.name()),
+    )
+}
+
+/// Measures a started source worker `w` until `topic` (`partitions` partitions) holds `n`
+/// records: records/s from the first to the last, and the worker's CPU and memory.
+pub fn measure_source(
+    s: &Setup,
+    mut w: Worker,
+    probe: &Probe,
+    topic: &str,
+    partitions: i32,
+    n: i64,
+    profile: &str,
+) -> Result<Pipeline, String> {
     let broker = CpuMeter::start(s.broker_pid.as_str());
     let others = OthersMeter::start();
-    let mut w = Worker::start(s, engine, dir.path(), &[("schema.properties", connector)])?;
     let mut perf = Perf(None);
     let deadline = Instant::now() + Duration::from_secs(1200);
     let mut first = None;
     let mut latest = (0i64, Duration::ZERO);
     let last_at = loop {
-        let written = probe.total_end_offset(&topic, partitions);
+        let written = probe.total_end_offset(topic, partitions);
         let now = w.since_start();
         if written != latest.0 {
             latest = (written, now);
             if first.is_none() {
                 first = Some((now, written));
-                perf = Perf::start(s, &format!("schema{tasks}-{}", engine.name()), &w.pid());
+                perf = Perf::start(s, profile, &w.pid());
             }
         }
         if written >= n {

@@ -123,6 +123,18 @@ impl Worker {
         dir: &Path,
         connectors: &[(&str, String)],
     ) -> Result<Self, String> {
+        Self::start_with_lines(s, engine, dir, connectors, "")
+    }
+
+    /// [`Worker::start`] with `lines` appended to the worker settings (a later key replaces
+    /// an earlier one).
+    pub fn start_with_lines(
+        s: &Setup,
+        engine: &Engine,
+        dir: &Path,
+        connectors: &[(&str, String)],
+        lines: &str,
+    ) -> Result<Self, String> {
         let rest_port = kconnect_testkit::free_port();
         let mut files = Vec::new();
         for (name, content) in connectors {
@@ -130,7 +142,7 @@ impl Worker {
             write(&path, content)?;
             files.push(path);
         }
-        let props = worker_properties(s, dir, rest_port);
+        let props = worker_properties(s, dir, rest_port) + lines;
         Self::launch(engine, dir, rest_port, &props, Some(&files))
     }
 
