@@ -21,6 +21,7 @@ pub mod side_by_side;
 /// values behind config providers). No REST answer and no log of any test may contain one:
 /// [`Kconnect`] checks every answer its helpers receive and its log when it is dropped.
 pub const TEST_SECRETS: &[&str] = &[
+    REGISTRY_SECRET,
     TEST_PASSWORD,
     JavaStores::STORE_PASSWORD,
     JavaStores::KEY_PASSWORD,
@@ -29,6 +30,9 @@ pub const TEST_SECRETS: &[&str] = &[
     "tok-5f1d0e",
     "app+secret/5e2c=",
 ];
+
+/// A Schema Registry password the Avro tests configure.
+pub const REGISTRY_SECRET: &str = "registry-secret-3e8a";
 
 /// Fails the test if `text` holds one of [`TEST_SECRETS`].
 pub fn assert_no_secret(what: &str, text: &str) {
