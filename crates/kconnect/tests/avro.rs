@@ -201,3 +201,71 @@ async fn confluents_python_serdes_and_kconnect_read_each_other() {
     }
     assert_eq!(k.stop(), Some(0), "{}", k.log());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_distributed_cluster_moves_avro_records_end_to_end() {
+    let broker = Broker::shared();
+    let registry = SchemaRegistry::start();
+    let url = registry.url();
+    let group = unique("avro-cluster");
+    let topic = format!("{group}-data");
+    broker.create_topic(&topic, 2).await;
+    let root = tempfile::tempdir().unwrap();
+    let extra = format!("value.converter={AVRO}\nvalue.converter.schema.registry.url={url}\n");
+    let mut workers: Vec<Kconnect> = (0..2)
+        .map(|n| {
+            Kconnect::new_distributed(&root.path().join(format!("w{n}")), &broker, &group, &extra)
+        })
+        .collect();
+    for w in &mut workers {
+        w.start_distributed();
+    }
+    for w in &workers {
+        common::cluster::wait_healthy(w).await;
+    }
+    let records = 300;
+    let out = root.path().join("sink.txt");
+    let requests = [
+        serde_json::json!({"name": "gen", "config": {
+            "connector.class": "Datagen", "tasks.max": "2", "kafka.topic": topic,
+            "key": "sequence", "seed": "7", "max.records": records.to_string()}}),
+        serde_json::json!({"name": "sink", "config": {
+            "connector.class": "FileStreamSink", "tasks.max": "1", "topics": topic,
+            "file": out.display().to_string()}}),
+    ];
+    for (n, request) in requests.iter().enumerate() {
+        // Through either worker: a follower forwards to the leader.
+        let via = &workers[n % 2];
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, body) = via.call("POST", "/connectors", Some(request.clone())).await;
+            if status == 201 {
+                break;
+            }
+            assert!(
+                status == 409 && std::time::Instant::now() < deadline,
+                "{status} {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let lines = wait_lines(&out, records, Duration::from_secs(90), &workers[0]);
+    assert_eq!(
+        lines.len(),
+        records,
+        "{}",
+        common::cluster::all_logs(&[&workers[0], &workers[1]])
+    );
+    // Two tasks split the sequence; every record arrives once, as Datagen made it.
+    let shape = Shape::new(ShapeKind::Struct10).unwrap();
+    let mut expected: Vec<String> = (0..records as u64)
+        .map(|n| shape.value(7, n).to_string())
+        .collect();
+    let mut got = lines.clone();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected);
+    for w in &mut workers {
+        assert_eq!(w.stop(), Some(0), "{}", w.log());
+    }
+}
