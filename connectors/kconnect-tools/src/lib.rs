@@ -20,6 +20,7 @@
 
 pub mod json_line;
 pub mod mock;
+#[macro_use]
 mod numbered;
 pub mod schema_source;
 pub mod throttle;

@@ -60,3 +60,57 @@ pub fn resume_seqno(offset: Option<&kconnect_api::record::OffsetMap>) -> Connect
         }),
     }
 }
+
+/// Defines a connector that gives each of `tasks.max` tasks the connector's configuration
+/// plus its number, has no keys of its own, and runs the task `$task` of class `$class`.
+macro_rules! numbered_connector {
+    ($name:ident, $doc:literal, $class:expr, $kind:ident, $task_trait:ident, $task:expr) => {
+        #[doc = $doc]
+        #[derive(Debug, Default)]
+        pub struct $name {
+            numbered: $crate::numbered::Numbered,
+        }
+
+        #[async_trait::async_trait]
+        impl kconnect_api::plugin::Connector for $name {
+            fn version(&self) -> String {
+                $crate::VERSION.to_string()
+            }
+
+            fn config_def(&self) -> kconnect_api::ConfigDef {
+                kconnect_api::ConfigDef::new()
+            }
+
+            async fn start(
+                &mut self,
+                _context: std::sync::Arc<dyn kconnect_api::plugin::ConnectorContext>,
+                props: &kconnect_api::ConfigMap,
+            ) -> kconnect_api::ConnectResult<()> {
+                self.numbered.start(props);
+                Ok(())
+            }
+
+            fn task_configs(
+                &self,
+                max_tasks: usize,
+            ) -> kconnect_api::ConnectResult<Vec<kconnect_api::ConfigMap>> {
+                self.numbered.task_configs(max_tasks, stringify!($name))
+            }
+
+            fn task_class(&self) -> &'static str {
+                $class
+            }
+
+            async fn stop(&mut self) -> kconnect_api::ConnectResult<()> {
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl kconnect_api::plugin::$kind for $name {
+            fn create_task(&self) -> Box<dyn kconnect_api::plugin::$task_trait> {
+                Box::new($task)
+            }
+        }
+    };
+}

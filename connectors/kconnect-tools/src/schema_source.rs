@@ -4,21 +4,19 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use kconnect_api::plugin::{
-    Connector, ConnectorContext, SourceConnector, SourceTask, SourceTaskContext,
-};
+use kconnect_api::plugin::{SourceTask, SourceTaskContext};
 use kconnect_api::record::OffsetMap;
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectRecord, ConnectResult, Schema, SchemaBuilder, SchemaRef,
-    SourceRecord, Struct, Value,
+    ConfigMap, ConnectRecord, ConnectResult, Schema, SchemaBuilder, SchemaRef, SourceRecord,
+    Struct, Value,
 };
 use tokio::time::{sleep, Instant};
 use tracing::info;
 
 use crate::json_line::Output;
-use crate::numbered::{parse_number, resume_seqno, Numbered, ID_CONFIG};
+use crate::numbered::{parse_number, resume_seqno, ID_CONFIG};
 use crate::throttle::{Throttle, IDLE_WAIT};
-use crate::{MAX_BATCH, VERSION};
+use crate::MAX_BATCH;
 
 /// Java class name of the task.
 pub const SCHEMA_SOURCE_TASK_CLASS: &str = "org.apache.kafka.connect.tools.SchemaSourceTask";
@@ -34,51 +32,14 @@ pub const MULTIPLE_SCHEMA_CONFIG: &str = "multiple.schema";
 /// The modulus of the `partitioning` field (default 1).
 pub const PARTITION_COUNT_CONFIG: &str = "partition.count";
 
-/// The connector (see the [module](self) documentation).
-#[derive(Debug, Default)]
-pub struct SchemaSourceConnector {
-    numbered: Numbered,
-}
-
-#[async_trait]
-impl Connector for SchemaSourceConnector {
-    fn version(&self) -> String {
-        VERSION.to_string()
-    }
-
-    fn config_def(&self) -> ConfigDef {
-        ConfigDef::new()
-    }
-
-    async fn start(
-        &mut self,
-        _context: Arc<dyn ConnectorContext>,
-        props: &ConfigMap,
-    ) -> ConnectResult<()> {
-        self.numbered.start(props);
-        Ok(())
-    }
-
-    fn task_configs(&self, max_tasks: usize) -> ConnectResult<Vec<ConfigMap>> {
-        self.numbered
-            .task_configs(max_tasks, "SchemaSourceConnector")
-    }
-
-    fn task_class(&self) -> &'static str {
-        SCHEMA_SOURCE_TASK_CLASS
-    }
-
-    async fn stop(&mut self) -> ConnectResult<()> {
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl SourceConnector for SchemaSourceConnector {
-    fn create_task(&self) -> Box<dyn SourceTask> {
-        Box::new(SchemaSourceTask::new(Output::stdout()))
-    }
-}
+numbered_connector!(
+    SchemaSourceConnector,
+    "The connector (see the [module](self) documentation).",
+    SCHEMA_SOURCE_TASK_CLASS,
+    SourceConnector,
+    SourceTask,
+    SchemaSourceTask::new(Output::stdout())
+);
 
 /// Version 1 (`with_string` false) or 2 of the value schema.
 fn value_schema(with_string: bool) -> ConnectResult<SchemaRef> {

@@ -6,62 +6,24 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use kconnect_api::plugin::{Connector, ConnectorContext, SinkConnector, SinkTask, SinkTaskContext};
-use kconnect_api::{ConfigDef, ConfigMap, ConnectResult, SinkRecord, TopicPartition};
+use kconnect_api::plugin::{SinkTask, SinkTaskContext};
+use kconnect_api::{ConfigMap, ConnectResult, SinkRecord, TopicPartition};
 
 use crate::json_line::{connect_to_json, JsonLine, Output};
-use crate::numbered::{parse_number, Numbered, ID_CONFIG};
+use crate::numbered::{parse_number, ID_CONFIG};
 use crate::verifiable_source::now_millis;
-use crate::VERSION;
 
 /// Java class name of the task.
 pub const VERIFIABLE_SINK_TASK_CLASS: &str = "org.apache.kafka.connect.tools.VerifiableSinkTask";
 
-/// The connector (see the [module](self) documentation).
-#[derive(Debug, Default)]
-pub struct VerifiableSinkConnector {
-    numbered: Numbered,
-}
-
-#[async_trait]
-impl Connector for VerifiableSinkConnector {
-    fn version(&self) -> String {
-        VERSION.to_string()
-    }
-
-    fn config_def(&self) -> ConfigDef {
-        ConfigDef::new()
-    }
-
-    async fn start(
-        &mut self,
-        _context: Arc<dyn ConnectorContext>,
-        props: &ConfigMap,
-    ) -> ConnectResult<()> {
-        self.numbered.start(props);
-        Ok(())
-    }
-
-    fn task_configs(&self, max_tasks: usize) -> ConnectResult<Vec<ConfigMap>> {
-        self.numbered
-            .task_configs(max_tasks, "VerifiableSinkConnector")
-    }
-
-    fn task_class(&self) -> &'static str {
-        VERIFIABLE_SINK_TASK_CLASS
-    }
-
-    async fn stop(&mut self) -> ConnectResult<()> {
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl SinkConnector for VerifiableSinkConnector {
-    fn create_task(&self) -> Box<dyn SinkTask> {
-        Box::new(VerifiableSinkTask::new(Output::stdout()))
-    }
-}
+numbered_connector!(
+    VerifiableSinkConnector,
+    "The connector (see the [module](self) documentation).",
+    VERIFIABLE_SINK_TASK_CLASS,
+    SinkConnector,
+    SinkTask,
+    VerifiableSinkTask::new(Output::stdout())
+);
 
 /// The task.
 pub struct VerifiableSinkTask {

@@ -5,21 +5,19 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use kconnect_api::plugin::{
-    Connector, ConnectorContext, RecordMetadata, SourceConnector, SourceTask, SourceTaskContext,
-};
+use kconnect_api::plugin::{RecordMetadata, SourceTask, SourceTaskContext};
 use kconnect_api::record::OffsetMap;
 use kconnect_api::{
-    ConfigDef, ConfigMap, ConnectRecord, ConnectResult, Schema, SchemaBuilder, SchemaRef,
-    SourceRecord, Struct, Value,
+    ConfigMap, ConnectRecord, ConnectResult, Schema, SchemaBuilder, SchemaRef, SourceRecord,
+    Struct, Value,
 };
 use tokio::time::{sleep, Instant};
 use tracing::info;
 
 use crate::json_line::{connect_to_json, JsonLine, Output};
-use crate::numbered::{parse_number, resume_seqno, Numbered, ID_CONFIG};
+use crate::numbered::{parse_number, resume_seqno, ID_CONFIG};
 use crate::throttle::{Throttle, IDLE_WAIT};
-use crate::{MAX_BATCH, VERSION};
+use crate::MAX_BATCH;
 
 /// Java class name of the task.
 pub const VERIFIABLE_SOURCE_TASK_CLASS: &str =
@@ -32,51 +30,14 @@ pub const THROUGHPUT_CONFIG: &str = "throughput";
 /// `true`: values are structs of the printed fields rather than the bare seqno.
 pub const COMPLETE_RECORD_DATA_CONFIG: &str = "complete.record.data";
 
-/// The connector (see the [module](self) documentation).
-#[derive(Debug, Default)]
-pub struct VerifiableSourceConnector {
-    numbered: Numbered,
-}
-
-#[async_trait]
-impl Connector for VerifiableSourceConnector {
-    fn version(&self) -> String {
-        VERSION.to_string()
-    }
-
-    fn config_def(&self) -> ConfigDef {
-        ConfigDef::new()
-    }
-
-    async fn start(
-        &mut self,
-        _context: Arc<dyn ConnectorContext>,
-        props: &ConfigMap,
-    ) -> ConnectResult<()> {
-        self.numbered.start(props);
-        Ok(())
-    }
-
-    fn task_configs(&self, max_tasks: usize) -> ConnectResult<Vec<ConfigMap>> {
-        self.numbered
-            .task_configs(max_tasks, "VerifiableSourceConnector")
-    }
-
-    fn task_class(&self) -> &'static str {
-        VERIFIABLE_SOURCE_TASK_CLASS
-    }
-
-    async fn stop(&mut self) -> ConnectResult<()> {
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl SourceConnector for VerifiableSourceConnector {
-    fn create_task(&self) -> Box<dyn SourceTask> {
-        Box::new(VerifiableSourceTask::new(Output::stdout()))
-    }
-}
+numbered_connector!(
+    VerifiableSourceConnector,
+    "The connector (see the [module](self) documentation).",
+    VERIFIABLE_SOURCE_TASK_CLASS,
+    SourceConnector,
+    SourceTask,
+    VerifiableSourceTask::new(Output::stdout())
+);
 
 /// The schema of complete record data.
 fn complete_schema() -> ConnectResult<SchemaRef> {

@@ -3,24 +3,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-use kconnect_api::config_map;
+mod vectors;
+
 use kconnect_api::plugin::Converter;
 use kconnect_avro::to_avro::to_avro;
 use kconnect_avro::{encode, wire, AvroDataConfig, Reader};
-use kconnect_json::JsonConverter;
 use serde_json::Value as Json;
-
-fn cases() -> Vec<Json> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/golden/avro/avro.jsonl"
-    );
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use vectors::{cases, envelope, hex};
 
 fn config(settings: &Json) -> AvroDataConfig {
     let flag = |key: &str, default: bool| {
@@ -37,13 +26,7 @@ fn config(settings: &Json) -> AvroDataConfig {
 
 #[test]
 fn schemas_and_bytes_match_confluents_converter() {
-    let mut envelope = JsonConverter::new();
-    Converter::configure(
-        &mut envelope,
-        &config_map(&[("schemas.enable", "true")]),
-        false,
-    )
-    .unwrap();
+    let mut envelope = envelope();
     let cases = cases();
     assert!(cases.len() >= 25, "{} cases", cases.len());
     let mut failures = Vec::new();
@@ -74,7 +57,7 @@ fn schemas_and_bytes_match_confluents_converter() {
             Ok(()) => {
                 let id = i32::try_from(case["schema_id"].as_i64().unwrap()).unwrap();
                 let framed = wire::frame(id, &payload);
-                let hex: String = framed.iter().map(|b| format!("{b:02x}")).collect();
+                let hex = hex(&framed);
                 if hex != expected_bytes {
                     failures.push(format!(
                         "{name}: bytes\n  Confluent: {expected_bytes}\n  kconnect:  {hex}"
@@ -89,13 +72,7 @@ fn schemas_and_bytes_match_confluents_converter() {
 
 #[test]
 fn confluents_bytes_read_back_as_confluents_converter_reads_them() {
-    let mut envelope = JsonConverter::new();
-    Converter::configure(
-        &mut envelope,
-        &config_map(&[("schemas.enable", "true")]),
-        false,
-    )
-    .unwrap();
+    let mut envelope = envelope();
     let mut failures = Vec::new();
     let mut read = 0;
     for case in cases() {

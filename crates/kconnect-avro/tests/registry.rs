@@ -5,27 +5,16 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod vectors;
+
 use std::process::Command;
 
-use kconnect_api::config_map;
 use kconnect_api::plugin::Converter;
 use kconnect_api::{ConfigMap, Schema, SchemaBuilder, Struct, Value};
 use kconnect_avro::AvroConverter;
-use kconnect_json::JsonConverter;
 use kconnect_testkit::SchemaRegistry;
 use serde_json::Value as Json;
-
-fn cases() -> Vec<Json> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/golden/avro/avro.jsonl"
-    );
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use vectors::{cases, envelope, hex};
 
 fn converter(registry: &SchemaRegistry, settings: &Json, is_key: bool) -> AvroConverter {
     let mut props: ConfigMap = settings
@@ -47,20 +36,10 @@ fn get(url: &str) -> Json {
     serde_json::from_slice(&out.stdout).unwrap_or(Json::Null)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[test]
 fn confluents_cases_register_write_and_read_back_the_same() {
     let registry = SchemaRegistry::start();
-    let mut envelope = JsonConverter::new();
-    Converter::configure(
-        &mut envelope,
-        &config_map(&[("schemas.enable", "true")]),
-        false,
-    )
-    .unwrap();
+    let mut envelope = envelope();
     let mut failures = Vec::new();
     let mut checked = 0;
     for (n, case) in cases().iter().enumerate() {
