@@ -5,6 +5,7 @@
 //! This is the only crate a plugin depends on. Names the outside world sees (schema type names,
 //! logical type names, configuration keys) match Kafka Connect exactly.
 
+pub mod calendar;
 pub mod config;
 pub mod decimal;
 pub mod error;

@@ -9,8 +9,8 @@
 //! Day-of-week, week and day-in-month fields are accepted but do not move the date; zone
 //! names other than UTC/GMT/UT are not recognised.
 
-use crate::calendar::{DateFields, MILLIS_PER_DAY};
 use crate::java_date_parse::parse_items;
+use kconnect_api::calendar::{DateFields, MILLIS_PER_DAY};
 
 const LETTERS: &str = "GyMdkHmsSEDFwWahKzZYuXL";
 pub(crate) const MONTHS: [&str; 12] = [

@@ -1,8 +1,8 @@
 //! Parsing text with a compiled date pattern, the way Java's lenient `SimpleDateFormat` does
 //! (see [`crate::java_date_format`]).
 
-use crate::calendar::{epoch_day_of, DateFields, MILLIS_PER_DAY};
 use crate::java_date_format::{DateParseError, Item, MONTHS, UTC_NAMES, WEEKDAYS};
+use kconnect_api::calendar::{epoch_day_of, DateFields, MILLIS_PER_DAY};
 
 fn is_numeric(item: &Item) -> bool {
     match item {

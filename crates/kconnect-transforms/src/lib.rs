@@ -15,7 +15,6 @@
 //! [`ConnectError::Config`]: kconnect_api::ConnectError::Config
 //! [`ConnectError::Data`]: kconnect_api::ConnectError::Data
 
-mod calendar;
 pub mod cast;
 mod cast_value;
 mod config_util;

@@ -10,13 +10,13 @@ use kconnect_api::{
     SchemaRef, SchemaType, Struct, Value,
 };
 
-use crate::calendar::MILLIS_PER_DAY;
 use crate::config_util::{self, key, REPLACE_NULL_WITH_DEFAULT};
 use crate::java_date_format::JavaDateFormat;
 use crate::requirements::{into_map, java_class, map_get, map_put, require_struct_or_null};
 use crate::schema_cache::SchemaCache;
 use crate::schema_util::{build, copy_schema_basics, field_value, put_validated};
 use crate::Target;
+use kconnect_api::calendar::MILLIS_PER_DAY;
 
 const FIELD: &str = "field";
 const TARGET_TYPE: &str = "target.type";

@@ -198,44 +198,24 @@ impl fmt::Display for Value {
     }
 }
 
-/// Java's `java.util.Date.toString` in UTC: `Fri Nov 29 14:33:32 UTC 2024`.
+/// Java's `java.util.Date.toString` in UTC: `Fri Nov 29 14:33:32 UTC 2024` (Java's default
+/// calendar: Julian before 1582-10-15).
 ///
 /// Java renders in the JVM's default time zone; kconnect always in UTC (the two agree on
-/// a machine set to UTC, as servers usually are). Dates before the Gregorian reform (1582),
-/// which Java shows in the Julian calendar, are shown in the proleptic Gregorian one.
+/// a machine set to UTC, as servers usually are).
 fn write_java_date(out: &mut impl fmt::Write, epoch_ms: i64) -> fmt::Result {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let seconds = epoch_ms.div_euclid(1000);
-    let days = seconds.div_euclid(86_400);
-    let of_day = seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    let weekday = DAYS[days.rem_euclid(7) as usize];
-    let month_name = MONTHS[(month - 1) as usize];
+    let f = crate::calendar::DateFields::of(epoch_ms);
+    let weekday = DAYS[usize::try_from(f.day_of_week - 1).unwrap_or(0) % 7];
+    let month = MONTHS[usize::try_from(f.month - 1).unwrap_or(0) % 12];
     write!(
         out,
-        "{weekday} {month_name} {day:02} {:02}:{:02}:{:02} UTC {year}",
-        of_day / 3600,
-        of_day % 3600 / 60,
-        of_day % 60
+        "{weekday} {month} {:02} {:02}:{:02}:{:02} UTC {}",
+        f.day, f.hour, f.minute, f.second, f.year
     )
-}
-
-/// The proleptic Gregorian (year, month 1-12, day 1-31) of a count of days since
-/// 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
@@ -251,6 +231,8 @@ mod tests {
             (-1, "Wed Dec 31 23:59:59 UTC 1969"),
             (951_782_400_000, "Tue Feb 29 00:00:00 UTC 2000"),
             (4_102_444_799_000, "Thu Dec 31 23:59:59 UTC 2099"),
+            // The last Julian day before Java's Gregorian cutover.
+            (-12_219_292_800_001, "Thu Oct 04 23:59:59 UTC 1582"),
         ];
         for (ms, java) in cases {
             assert_eq!(Value::Instant(ms).to_string(), java, "{ms}");

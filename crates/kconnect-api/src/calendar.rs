@@ -3,7 +3,7 @@
 //! week containing January 1st as week 1 (the US locale rules).
 
 /// Milliseconds in a day.
-pub(crate) const MILLIS_PER_DAY: i64 = 86_400_000;
+pub const MILLIS_PER_DAY: i64 = 86_400_000;
 /// Epoch day of 1582-10-15, the first Gregorian day in Java's default calendar.
 const GREGORIAN_CUTOVER_DAY: i64 = -141_427;
 /// Julian day number of 1970-01-01.
@@ -52,7 +52,7 @@ fn julian_date(epoch_day: i64) -> (i64, i64, i64) {
 }
 
 /// The (proleptic, astronomical) year, month (1-12) and day of an epoch day.
-pub(crate) fn date_of(epoch_day: i64) -> (i64, i64, i64) {
+pub fn date_of(epoch_day: i64) -> (i64, i64, i64) {
     if epoch_day >= GREGORIAN_CUTOVER_DAY {
         gregorian_date(epoch_day)
     } else {
@@ -62,7 +62,7 @@ pub(crate) fn date_of(epoch_day: i64) -> (i64, i64, i64) {
 
 /// The epoch day of a date, leniently: months outside 1-12 roll into other years and days
 /// outside the month roll into other months (Java's lenient calendar).
-pub(crate) fn epoch_day_of(year: i64, month: i64, day: i64) -> i64 {
+pub fn epoch_day_of(year: i64, month: i64, day: i64) -> i64 {
     let year = year + (month - 1).div_euclid(12);
     let month = (month - 1).rem_euclid(12) + 1;
     let gregorian = gregorian_epoch_day(year, month, 1) + day - 1;
@@ -80,7 +80,7 @@ fn weekday(epoch_day: i64) -> i64 {
 
 /// Everything a date pattern can show about one instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct DateFields {
+pub struct DateFields {
     /// Astronomical year (0 = 1 BC).
     pub year: i64,
     /// Month, 1-12.
@@ -109,7 +109,7 @@ pub(crate) struct DateFields {
 
 impl DateFields {
     /// The fields of an instant (epoch milliseconds), in UTC.
-    pub(crate) fn of(epoch_millis: i64) -> Self {
+    pub fn of(epoch_millis: i64) -> Self {
         let epoch_day = epoch_millis.div_euclid(MILLIS_PER_DAY);
         let ms_of_day = epoch_millis.rem_euclid(MILLIS_PER_DAY);
         let (year, month, day) = date_of(epoch_day);
