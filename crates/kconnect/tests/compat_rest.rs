@@ -72,10 +72,8 @@ fn plugin_listing(body: &Value) -> Value {
         .map(|a| {
             a.iter()
                 .filter(|p| {
-                    !p["class"]
-                        .as_str()
-                        .unwrap_or("")
-                        .starts_with("io.kconnect.")
+                    let class = p["class"].as_str().unwrap_or("");
+                    !class.starts_with("io.kconnect.") && !class.starts_with("io.confluent.")
                 })
                 .map(|p| {
                     let mut p = p.clone();
@@ -395,7 +393,7 @@ async fn the_same_requests_get_the_same_answers() {
             );
         }
     }
-    // The plugin listings: the same plugins, once kconnect's own (`io.kconnect.*`) are set
+    // The plugin listings: the same plugins, once those kconnect has beyond Java's are set
     // aside, and with the versions each implementation gives its plugins normalised.
     for (name, path) in [
         ("connector plugins", "/connector-plugins"),
