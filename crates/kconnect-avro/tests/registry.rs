@@ -10,7 +10,7 @@ mod vectors;
 use std::process::Command;
 
 use kconnect_api::plugin::Converter;
-use kconnect_api::{ConfigMap, Schema, SchemaBuilder, Struct, Value};
+use kconnect_api::{config_map, ConfigMap, Schema, SchemaBuilder, Struct, Value};
 use kconnect_avro::AvroConverter;
 use kconnect_testkit::SchemaRegistry;
 use serde_json::Value as Json;
@@ -206,4 +206,64 @@ fn evolution_incompatibility_and_bad_bytes_are_told_apart() {
     // And writes a registered one under its id.
     let again = strict.serialize("users", Some(&v1), &a).unwrap().unwrap();
     assert_eq!(again, first);
+}
+
+#[test]
+fn https_registries_are_trusted_through_a_trust_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = kconnect_testkit::tls::generate(dir.path());
+    // The server key and certificate as separate files (the key store file holds both).
+    let pem = std::fs::read_to_string(&files.broker_keystore).unwrap();
+    let key_end =
+        pem.find("-----END PRIVATE KEY-----").unwrap() + "-----END PRIVATE KEY-----".len();
+    let (key, cert) = (
+        dir.path().join("server-key.pem"),
+        dir.path().join("server.pem"),
+    );
+    std::fs::write(&key, &pem[..key_end]).unwrap();
+    std::fs::write(&cert, pem[key_end..].trim_start()).unwrap();
+    let registry = SchemaRegistry::start_https(&cert, &key);
+    assert!(registry.url().starts_with("https://"));
+    let schema = SchemaBuilder::struct_()
+        .name("com.example.T")
+        .field("x", Schema::int32())
+        .build()
+        .unwrap();
+    let mut s = Struct::new(schema.clone()).unwrap();
+    s.put("x", 5).unwrap();
+    let value = Value::Struct(s);
+    // Without the CA, the registry's certificate is not trusted.
+    let mut untrusting = converter(&registry, &Json::Null, false);
+    let e = untrusting
+        .serialize("tls", Some(&schema), &value)
+        .unwrap_err();
+    assert!(e.is_retriable(), "{e}");
+    // With it (a PEM trust store), writing and reading work, host name checked.
+    let settings = serde_json::json!({
+        "schema.registry.ssl.truststore.location": files.ca_cert.display().to_string()
+    });
+    let mut trusting = converter(&registry, &settings, false);
+    let bytes = trusting
+        .serialize("tls", Some(&schema), &value)
+        .unwrap()
+        .unwrap();
+    let back = trusting.deserialize("tls", Some(&bytes)).unwrap();
+    assert_eq!(
+        back.value.as_struct().unwrap().get("x").unwrap(),
+        &Value::Int32(5)
+    );
+    // A trust store that is not there is a configuration error naming the key and path.
+    let mut props: ConfigMap = config_map(&[("schema.registry.url", &registry.url())]);
+    props.insert(
+        "schema.registry.ssl.truststore.location".into(),
+        "/nonexistent/ca.pem".into(),
+    );
+    let e = AvroConverter::new()
+        .configure(&props, false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("schema.registry.ssl.truststore.location") && e.contains("/nonexistent/ca.pem"),
+        "{e}"
+    );
 }

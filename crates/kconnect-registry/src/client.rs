@@ -94,6 +94,29 @@ fn segment(s: &str) -> String {
         .collect()
 }
 
+/// The TLS connector for `tls`: the system's CAs plus the configured ones, and a client
+/// identity for mutual TLS.
+fn tls_connector(tls: &crate::config::RegistryTls) -> Result<native_tls::TlsConnector, String> {
+    let mut builder = native_tls::TlsConnector::builder();
+    if let Some(pem) = &tls.trusted_pem {
+        for block in pem.split_inclusive("-----END CERTIFICATE-----") {
+            if !block.contains("-----BEGIN CERTIFICATE-----") {
+                continue;
+            }
+            let cert = native_tls::Certificate::from_pem(block.trim_start().as_bytes())
+                .map_err(|e| format!("a trusted certificate: {e}"))?;
+            builder.add_root_certificate(cert);
+        }
+    }
+    if let Some((chain, key)) = &tls.identity {
+        let identity = native_tls::Identity::from_pkcs8(chain.as_bytes(), key.as_bytes())
+            .map_err(|e| format!("the client certificate: {e}"))?;
+        builder.identity(identity);
+    }
+    builder.danger_accept_invalid_hostnames(!tls.verify_hostname);
+    builder.build().map_err(|e| format!("TLS: {e}"))
+}
+
 /// Runs a blocking call, telling a multi-threaded tokio runtime so.
 fn blocking<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current() {
@@ -107,7 +130,7 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
 impl RegistryClient {
     /// A client for `config`.
     pub fn new(config: RegistryConfig) -> Result<Self, String> {
-        let tls = native_tls::TlsConnector::new().map_err(|e| format!("TLS: {e}"))?;
+        let tls = tls_connector(&config.tls)?;
         let agent = ureq::AgentBuilder::new()
             .timeout(Duration::from_millis(config.timeout_ms))
             .tls_connector(Arc::new(tls))

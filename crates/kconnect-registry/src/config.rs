@@ -30,6 +30,30 @@ pub const VALUE_STRATEGY: &str = "value.subject.name.strategy";
 pub const CACHE_CAPACITY: &str = "schemas.cache.config";
 /// Milliseconds a registry request may take.
 pub const REQUEST_TIMEOUT: &str = "schema.registry.request.timeout.ms";
+/// Trust store (PEM, JKS or PKCS#12) of the CAs the registry's certificate is checked with.
+pub const SSL_TRUSTSTORE_LOCATION: &str = "schema.registry.ssl.truststore.location";
+/// Its password (JKS, PKCS#12).
+pub const SSL_TRUSTSTORE_PASSWORD: &str = "schema.registry.ssl.truststore.password";
+/// Key store (PEM, JKS or PKCS#12) with the client certificate, for mutual TLS.
+pub const SSL_KEYSTORE_LOCATION: &str = "schema.registry.ssl.keystore.location";
+/// Its password.
+pub const SSL_KEYSTORE_PASSWORD: &str = "schema.registry.ssl.keystore.password";
+/// The private key's password, if it differs from the key store's.
+pub const SSL_KEY_PASSWORD: &str = "schema.registry.ssl.key.password";
+/// `https` (default) checks the registry's host name; empty does not.
+pub const SSL_ENDPOINT_IDENTIFICATION: &str =
+    "schema.registry.ssl.endpoint.identification.algorithm";
+
+/// TLS material for the registry's HTTPS URLs, as PEM text.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryTls {
+    /// Extra trusted CA certificates.
+    pub trusted_pem: Option<String>,
+    /// The client's certificate chain and PKCS#8 key, for mutual TLS.
+    pub identity: Option<(String, String)>,
+    /// Whether the registry's host name is checked against its certificate.
+    pub verify_hostname: bool,
+}
 
 const TOPIC_NAME: &str = "io.confluent.kafka.serializers.subject.TopicNameStrategy";
 const RECORD_NAME: &str = "io.confluent.kafka.serializers.subject.RecordNameStrategy";
@@ -102,6 +126,8 @@ pub struct RegistryConfig {
     pub cache_capacity: usize,
     /// Request timeout.
     pub timeout_ms: u64,
+    /// TLS settings.
+    pub tls: RegistryTls,
 }
 
 /// The settings' definitions.
@@ -133,6 +159,12 @@ pub fn config_def() -> ConfigDef {
         .define(key(VALUE_STRATEGY, ConfigType::String, Some(TOPIC_NAME), "Subject naming of values."))
         .define(key(CACHE_CAPACITY, ConfigType::Int, Some("1000"), "Entries kept in each cache (schemas, ids, versions)."))
         .define(key(REQUEST_TIMEOUT, ConfigType::Long, Some("30000"), "Milliseconds a registry request may take."))
+        .define(key(SSL_TRUSTSTORE_LOCATION, ConfigType::String, None, "Trust store (PEM, JKS or PKCS#12) with the CAs to check the registry's certificate with, besides the system's."))
+        .define(key(SSL_TRUSTSTORE_PASSWORD, ConfigType::Password, None, "The trust store's password."))
+        .define(key(SSL_KEYSTORE_LOCATION, ConfigType::String, None, "Key store (PEM, JKS or PKCS#12) with the client certificate, for mutual TLS."))
+        .define(key(SSL_KEYSTORE_PASSWORD, ConfigType::Password, None, "The key store's password."))
+        .define(key(SSL_KEY_PASSWORD, ConfigType::Password, None, "The private key's password, if not the key store's."))
+        .define(key(SSL_ENDPOINT_IDENTIFICATION, ConfigType::String, Some("https"), "https checks the registry's host name against its certificate; empty does not."))
 }
 
 impl RegistryConfig {
@@ -179,8 +211,51 @@ impl RegistryConfig {
                 .unwrap_or(1000),
             timeout_ms: u64::try_from(parsed.long(REQUEST_TIMEOUT).unwrap_or(30_000).max(1))
                 .unwrap_or(30_000),
+            tls: tls(&parsed)?,
         })
     }
+}
+
+/// The TLS material the settings name, read and converted to PEM.
+fn tls(parsed: &kconnect_api::config::ParsedConfig) -> Result<RegistryTls, ConfigError> {
+    let password = |key: &str| parsed.password(key).map(|p| p.value().to_string());
+    let trusted_pem = match parsed
+        .string(SSL_TRUSTSTORE_LOCATION)
+        .filter(|l| !l.is_empty())
+    {
+        Some(path) => Some(
+            kconnect_kafka::security::trusted_certificates(
+                path,
+                password(SSL_TRUSTSTORE_PASSWORD).as_deref(),
+            )
+            .map_err(|e| ConfigError::invalid(SSL_TRUSTSTORE_LOCATION, path, e))?,
+        ),
+        None => None,
+    };
+    let identity = match parsed
+        .string(SSL_KEYSTORE_LOCATION)
+        .filter(|l| !l.is_empty())
+    {
+        Some(path) => {
+            let pair = kconnect_kafka::security::key_pair(
+                path,
+                password(SSL_KEYSTORE_PASSWORD).as_deref(),
+                password(SSL_KEY_PASSWORD).as_deref(),
+            )
+            .map_err(|e| ConfigError::invalid(SSL_KEYSTORE_LOCATION, path, e))?;
+            Some((pair.chain_pem, pair.key_pem))
+        }
+        None => None,
+    };
+    Ok(RegistryTls {
+        trusted_pem,
+        identity,
+        verify_hostname: !parsed
+            .string(SSL_ENDPOINT_IDENTIFICATION)
+            .unwrap_or("https")
+            .trim()
+            .is_empty(),
+    })
 }
 
 /// The user info of a URL (`user:password@`), if any.

@@ -15,6 +15,7 @@ const VERSION_FILE: &str = include_str!("../../../scripts/schema-registry/versio
 pub struct SchemaRegistry {
     child: Child,
     port: u16,
+    https: bool,
     log: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -25,6 +26,20 @@ impl SchemaRegistry {
     /// # Panics
     /// If it is not installed (run `scripts/setup`) or does not answer within 90 s.
     pub fn start() -> Self {
+        Self::launch(None)
+    }
+
+    /// Starts a registry that serves HTTPS only, with the server certificate and key of
+    /// these PEM files (a certificate for `localhost` and `127.0.0.1`, as
+    /// [`crate::tls::generate`] makes).
+    ///
+    /// # Panics
+    /// As [`SchemaRegistry::start`].
+    pub fn start_https(cert: &std::path::Path, key: &std::path::Path) -> Self {
+        Self::launch(Some((cert, key)))
+    }
+
+    fn launch(tls: Option<(&std::path::Path, &std::path::Path)>) -> Self {
         let version = VERSION_FILE.trim();
         let home = cache_dir().join(format!("apicurio-{version}"));
         let jar = home.join(format!("apicurio-registry-app-{version}-runner.jar"));
@@ -38,10 +53,28 @@ impl SchemaRegistry {
         let file = std::fs::File::create(&log).expect("registry log file");
         let port = free_port();
         let management = free_port();
-        let child = Command::new(java())
-            .arg("-Xmx384m")
-            .arg("-Dquarkus.http.host=127.0.0.1")
-            .arg(format!("-Dquarkus.http.port={port}"))
+        let mut command = Command::new(java());
+        command.arg("-Xmx384m").arg("-Dquarkus.http.host=127.0.0.1");
+        match tls {
+            None => {
+                command.arg(format!("-Dquarkus.http.port={port}"));
+            }
+            Some((cert, key)) => {
+                command
+                    .arg(format!("-Dquarkus.http.port={}", free_port()))
+                    .arg(format!("-Dquarkus.http.ssl-port={port}"))
+                    .arg(format!(
+                        "-Dquarkus.http.ssl.certificate.files={}",
+                        cert.display()
+                    ))
+                    .arg(format!(
+                        "-Dquarkus.http.ssl.certificate.key-files={}",
+                        key.display()
+                    ))
+                    .arg("-Dquarkus.http.insecure-requests=disabled");
+            }
+        }
+        let child = command
             .arg("-Dquarkus.management.host=127.0.0.1")
             .arg(format!("-Dquarkus.management.port={management}"))
             .arg("-Dapicurio.storage.kind=sql")
@@ -57,6 +90,7 @@ impl SchemaRegistry {
         let registry = Self {
             child,
             port,
+            https: tls.is_some(),
             log,
             _dir: dir,
         };
@@ -68,7 +102,7 @@ impl SchemaRegistry {
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
             let answered = Command::new("curl")
-                .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
+                .args(["-s", "-k", "-o", "/dev/null", "-w", "%{http_code}"])
                 .arg(format!("{}/subjects", self.url()))
                 .output()
                 .is_ok_and(|o| o.stdout == b"200");
@@ -86,7 +120,8 @@ impl SchemaRegistry {
 
     /// The base URL of its Confluent-compatible API (`schema.registry.url`).
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/apis/ccompat/v7", self.port)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}/apis/ccompat/v7", self.port)
     }
 
     /// What it logged.
