@@ -2,8 +2,7 @@
 //! calendar from 1582-10-15 on, the Julian calendar before, weeks starting on Sunday with the
 //! week containing January 1st as week 1 (the US locale rules).
 
-/// Milliseconds in a day.
-pub const MILLIS_PER_DAY: i64 = 86_400_000;
+pub use crate::schema::logical::MILLIS_PER_DAY;
 /// Epoch day of 1582-10-15, the first Gregorian day in Java's default calendar.
 const GREGORIAN_CUTOVER_DAY: i64 = -141_427;
 /// Julian day number of 1970-01-01.

@@ -3,13 +3,11 @@
 //! strings and bytes, one block per array or map, and a branch index before each optional
 //! value (null first unless the schema has a default).
 
+use kconnect_api::schema::logical::{DATE_NAME as DATE, MILLIS_PER_DAY};
 use kconnect_api::{Schema, SchemaType, Value};
 
 use crate::to_avro::null_first;
 use crate::AvroError;
-
-const DATE: &str = "org.apache.kafka.connect.data.Date";
-const MILLIS_PER_DAY: i64 = 86_400_000;
 
 /// Appends a whole record's `value`, written with `schema`, to `out`.
 ///

@@ -103,9 +103,8 @@ impl AvroConverter {
             )),
             other => registry_error(other),
         })?;
-        let provisional =
-            Reader::new(&text, None).map_err(|e| ConnectError::data(e.to_string()))?;
-        let record_name = provisional.schema().name.clone();
+        let reader = Reader::new(&text, None).map_err(|e| ConnectError::data(e.to_string()))?;
+        let record_name = reader.schema().name.clone();
         let subject = self
             .strategy()
             .subject(topic, self.is_key, record_name.as_deref())
@@ -114,8 +113,7 @@ impl AvroConverter {
             Some(s) => client.version(&s, &text, None).map_err(registry_error)?,
             None => None,
         };
-        let reader =
-            Arc::new(Reader::new(&text, version).map_err(|e| ConnectError::data(e.to_string()))?);
+        let reader = Arc::new(reader.with_root_version(version));
         if self.readers.len() >= READERS {
             self.readers.clear();
         }

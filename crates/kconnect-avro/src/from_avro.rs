@@ -11,17 +11,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
+use kconnect_api::schema::logical::{
+    DATE_NAME as DATE, DECIMAL_NAME as DECIMAL, DECIMAL_SCALE_PARAM, MILLIS_PER_DAY,
+    TIMESTAMP_NAME as TIMESTAMP, TIME_NAME as TIME,
+};
 use kconnect_api::{Decimal, Field, Schema, SchemaRef, SchemaType, Struct, Value};
 use serde_json::{Map, Value as Json};
 
 use crate::to_avro::CONNECT_NAMESPACE;
 use crate::AvroError;
-
-const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";
-const DATE: &str = "org.apache.kafka.connect.data.Date";
-const TIME: &str = "org.apache.kafka.connect.data.Time";
-const TIMESTAMP: &str = "org.apache.kafka.connect.data.Timestamp";
-const MILLIS_PER_DAY: i64 = 86_400_000;
 
 /// How to read one Avro value into a Connect value.
 #[derive(Debug, Clone)]
@@ -78,6 +76,18 @@ impl Reader {
         let schema = Arc::new(schema);
         bind(&mut node, &schema);
         Ok(Self { node, schema })
+    }
+
+    /// This reader with the root Connect schema's version set to `version` where the Avro
+    /// schema carries none (the version under a subject, learnt after parsing).
+    pub fn with_root_version(mut self, version: Option<i32>) -> Self {
+        if self.schema.version.is_none() && !self.schema.optional && version.is_some() {
+            let mut schema = (*self.schema).clone();
+            schema.version = version;
+            self.schema = Arc::new(schema);
+            bind(&mut self.node, &self.schema);
+        }
+        self
     }
 
     /// The Connect schema of the values.
@@ -197,7 +207,7 @@ impl Parser {
                     .and_then(Json::as_i64)
                     .unwrap_or(0);
                 let mut parameters = IndexMap::new();
-                parameters.insert("scale".to_string(), scale.to_string());
+                parameters.insert(DECIMAL_SCALE_PARAM.to_string(), scale.to_string());
                 schema.parameters = Some(parameters);
             }
         }
@@ -460,7 +470,7 @@ fn default_from_json(schema: &Schema, json: &Json) -> Option<Value> {
 fn bytes_value(schema: &Schema, bytes: Vec<u8>) -> Value {
     if schema.is_named(DECIMAL) {
         let scale = schema
-            .parameter("scale")
+            .parameter(DECIMAL_SCALE_PARAM)
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
         Value::Decimal(Decimal::from_unscaled_bytes(&bytes, scale))

@@ -7,6 +7,10 @@
 
 use std::collections::HashSet;
 
+use kconnect_api::schema::logical::{
+    DATE_NAME as DATE, DECIMAL_NAME as DECIMAL, DECIMAL_SCALE_PARAM, MILLIS_PER_DAY,
+    TIMESTAMP_NAME as TIMESTAMP, TIME_NAME as TIME,
+};
 use kconnect_api::{Schema, SchemaType, Value};
 use serde_json::{json, Map, Value as Json};
 
@@ -17,11 +21,6 @@ use crate::AvroError;
 pub const CONNECT_NAMESPACE: &str = "io.confluent.connect.avro";
 /// Precision given to decimals that do not say theirs.
 pub const DEFAULT_DECIMAL_PRECISION: u32 = 64;
-
-const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";
-const DATE: &str = "org.apache.kafka.connect.data.Date";
-const TIME: &str = "org.apache.kafka.connect.data.Time";
-const TIMESTAMP: &str = "org.apache.kafka.connect.data.Timestamp";
 
 /// The settings of Confluent's converters that change the mapping.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,7 +132,7 @@ impl Writer<'_> {
             (SchemaType::String, _) => ("string", None),
             (SchemaType::Bytes, Some(DECIMAL)) => {
                 let scale = schema
-                    .parameter("scale")
+                    .parameter(DECIMAL_SCALE_PARAM)
                     .and_then(|s| s.parse::<i64>().ok())
                     .unwrap_or(0);
                 let precision = schema
@@ -337,7 +336,7 @@ pub fn default_json(schema: &Schema, value: &Value) -> Json {
         Value::Bytes(b) => json!(latin1(b)),
         Value::Decimal(d) => json!(latin1(&d.unscaled_bytes())),
         Value::Instant(ms) => match schema.name.as_deref() {
-            Some(DATE) => json!(ms.div_euclid(86_400_000)),
+            Some(DATE) => json!(ms.div_euclid(MILLIS_PER_DAY)),
             _ => json!(ms),
         },
         Value::Array(items) => {
